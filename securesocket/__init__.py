@@ -1,0 +1,43 @@
+"""securesocket: a TLS client socket with explicit trust, in the shape of AS3's SecureSocket.
+
+The public surface is re-exported here; everything in ``_private`` modules is internal.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from ._status import CertificateStatus as CertificateStatus
+from .exceptions import (
+    ArgumentError as ArgumentError,
+    CertificateVerificationError as CertificateVerificationError,
+    EOFError as EOFError,  # noqa: A004
+    FetchError as FetchError,
+    IllegalOperationError as IllegalOperationError,
+    IOError as IOError,  # noqa: A004
+    RangeError as RangeError,
+    SecureSocketError as SecureSocketError,
+    SecurityError as SecurityError,
+    TLSError as TLSError,
+)
+
+
+try:
+    __version__ = version("securesocket")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0.0.0"
+
+__all__ = [
+    "ArgumentError",
+    "CertificateStatus",
+    "CertificateVerificationError",
+    "EOFError",
+    "FetchError",
+    "IOError",
+    "IllegalOperationError",
+    "RangeError",
+    "SecureSocketError",
+    "SecurityError",
+    "TLSError",
+    "__version__",
+]

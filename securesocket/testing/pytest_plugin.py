@@ -1,0 +1,1 @@
+"""pytest plugin (entry point ``securesocket``): fixtures for the fixture PKI and its servers."""
