@@ -1,0 +1,139 @@
+# ByteArray: AS3 flash.utils.ByteArray, a growable buffer with a read/write position.
+#
+# State: `_data` (a bytearray) and `_position`. Invariants: 0 <= _position (it may sit past the
+# end, as in AS3: reads then raise EOFError, and a write first pads with zero bytes up to the
+# position). Reads and writes both start at `_position` and advance it; `read_bytes` into a
+# ByteArray target writes at the given offset and leaves the target's position alone.
+"""`ByteArray`, the AS3 byte buffer, built on the shared IDataInput/IDataOutput codec."""
+
+from __future__ import annotations
+
+from typing import overload
+
+from ._as3names import as3_aliases
+from ._datacodec import DataInput, DataOutput, Endian, ObjectEncoding, _eof, decode_utf8_lenient
+from .exceptions import RangeError
+
+
+__all__ = ["ByteArray", "Endian", "ObjectEncoding"]
+
+
+@as3_aliases
+class ByteArray(DataInput, DataOutput):
+    """AS3 ``flash.utils.ByteArray``: every IDataInput/IDataOutput method, plus ``position``,
+    ``length`` and ``clear()``.
+
+    Args:
+        data: initial contents (a copy is taken); the position starts at 0.
+    """
+
+    def __init__(self, data: bytes | bytearray | memoryview = b"") -> None:
+        self._data = bytearray(data)
+        self._position = 0
+
+    # -- the codec hooks (docs/CONTRACTS.md) -------------------------------------------------
+
+    def _available(self) -> int:
+        return max(0, len(self._data) - self._position)
+
+    def _take(self, n: int) -> bytes:
+        start = self._position
+        end = start + n
+        if end > len(self._data):
+            raise _eof(n, self._available())
+        self._position = end
+        return bytes(memoryview(self._data)[start:end])
+
+    def _peek_all(self) -> memoryview:
+        return memoryview(self._data)[self._position :]
+
+    def _put(self, data: bytes | bytearray | memoryview) -> None:
+        start = self._position
+        self._write_at(start, data)
+        self._position = start + len(data)
+
+    def _write_at(self, offset: int, data: bytes | bytearray | memoryview) -> None:
+        """Write ``data`` at ``offset`` (padding with zeros first), without moving position."""
+        buffer = self._data
+        if offset == len(buffer):
+            buffer += data
+            return
+        if offset > len(buffer):
+            buffer.extend(bytes(offset - len(buffer)))
+        buffer[offset : offset + len(data)] = data
+
+    # -- AS3 members ---------------------------------------------------------------------------
+
+    @property
+    def position(self) -> int:
+        """Where the next read or write starts; may be set past the end."""
+        return self._position
+
+    @position.setter
+    def position(self, value: int) -> None:
+        if value < 0:
+            raise RangeError(f"Error #2006: position must not be negative (got {value})")
+        self._position = int(value)
+
+    @property
+    def length(self) -> int:
+        """Size in bytes. Setting it truncates or zero-extends; position is clamped to it."""
+        return len(self._data)
+
+    @length.setter
+    def length(self, value: int) -> None:
+        if value < 0:
+            raise RangeError(f"Error #2006: length must not be negative (got {value})")
+        if value < len(self._data):
+            del self._data[value:]
+        else:
+            self._data.extend(bytes(value - len(self._data)))
+        self._position = min(self._position, value)
+
+    def clear(self) -> None:
+        """Empty the array: length and position become 0."""
+        self._data.clear()
+        self._position = 0
+
+    def to_bytes(self) -> bytes:
+        """The whole contents, regardless of position."""
+        return bytes(self._data)
+
+    def to_string(self) -> str:
+        """AS3 ``toString``: the contents as text; a UTF-16 BOM selects UTF-16, else UTF-8
+        decoded as `read_utf_bytes` does (BOM dropped, stop at NUL, lenient)."""
+        data = bytes(self._data)
+        if data.startswith(b"\xfe\xff"):
+            return data[2:].decode("utf-16-be", "replace")
+        if data.startswith(b"\xff\xfe"):
+            return data[2:].decode("utf-16-le", "replace")
+        return decode_utf8_lenient(data)
+
+    # -- Python protocols ----------------------------------------------------------------------
+
+    def __bytes__(self) -> bytes:
+        return bytes(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+    @overload
+    def __getitem__(self, index: slice) -> bytes: ...
+    def __getitem__(self, index: int | slice) -> int | bytes:
+        """``ba[i]`` is the byte at i (IndexError past the end); ``ba[a:b]`` is bytes."""
+        if isinstance(index, slice):
+            return bytes(self._data[index])
+        return self._data[index]
+
+    def __setitem__(self, index: int, value: int) -> None:
+        """``ba[i] = v`` stores the low 8 bits of v; an index past the end grows the array."""
+        if index < 0:
+            raise RangeError(f"Error #2006: index must not be negative (got {index})")
+        if index >= len(self._data):
+            self._data.extend(bytes(index + 1 - len(self._data)))
+        self._data[index] = value & 0xFF
+
+    def __repr__(self) -> str:
+        return f"<ByteArray length={len(self._data)} position={self._position}>"

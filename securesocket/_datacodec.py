@@ -1,0 +1,554 @@
+# IDataInput / IDataOutput (AS3 §7) as two mixins shared by ByteArray and Socket.
+#
+# Model: the mixins hold no buffer. A class that uses them implements the hooks of
+# docs/CONTRACTS.md: `_available()`, `_take(n)` (all n bytes or EOFError, consuming nothing),
+# `_put(data)`, and `_peek_all()` (everything readable, not consumed). Every read is a single
+# `_take` of its exact size, so "a failed read consumes nothing" holds by construction; the reads
+# that must look ahead before they know their size (`read_utf`, `read_object`) peek first.
+#
+# State: `endian` and `object_encoding` live in instance attributes that shadow class defaults,
+# so a user class needs no cooperative __init__. The endian setter swaps a whole set of
+# precompiled `struct.Struct`s, so a multi-byte read costs one `_take` and one `unpack`.
+"""The IDataInput / IDataOutput codec: every AS3 read*/write*, with AS3's exact quirks."""
+
+from __future__ import annotations
+
+import codecs
+import enum
+import math
+import struct
+from typing import TYPE_CHECKING, Any
+
+from .exceptions import ArgumentError, EOFError, IllegalOperationError, RangeError
+
+
+if TYPE_CHECKING:
+    from ._bytearray import ByteArray
+
+__all__ = [
+    "DEFAULT_CHARSET",
+    "DataInput",
+    "DataOutput",
+    "Endian",
+    "ObjectEncoding",
+    "charset_codec",
+    "decode_utf8_lenient",
+    "encode_utf8_standard",
+]
+
+
+class Endian(enum.StrEnum):
+    """AS3 ``flash.utils.Endian``: the byte order of multi-byte numbers."""
+
+    BIG_ENDIAN = "bigEndian"
+    LITTLE_ENDIAN = "littleEndian"
+
+
+class ObjectEncoding(enum.IntEnum):
+    """AS3 ``flash.net.ObjectEncoding``: the AMF version of readObject/writeObject."""
+
+    AMF0 = 0
+    AMF3 = 3
+    DEFAULT = 3
+
+
+class _Structs:
+    """The precompiled formats for one byte order."""
+
+    __slots__ = ("f32", "f64", "i16", "i32", "u16", "u32")
+
+    def __init__(self, prefix: str) -> None:
+        self.i16 = struct.Struct(prefix + "h")
+        self.u16 = struct.Struct(prefix + "H")
+        self.i32 = struct.Struct(prefix + "i")
+        self.u32 = struct.Struct(prefix + "I")
+        self.f32 = struct.Struct(prefix + "f")
+        self.f64 = struct.Struct(prefix + "d")
+
+
+_BIG = _Structs(">")
+_LITTLE = _Structs("<")
+_UTF8_BOM = b"\xef\xbb\xbf"
+_MAX_UTF_LENGTH = 0xFFFF
+
+
+def _eof(needed: int, available: int) -> EOFError:
+    return EOFError(
+        f"Error #2030: End of file was encountered. (needed {needed} bytes, {available} available)"
+    )
+
+
+def _as3_lenient(error: UnicodeError) -> tuple[str, int]:
+    """Decode error handler: one bad byte becomes the code point of the same value (avmplus)."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return chr(error.object[error.start]), error.start + 1
+
+
+codecs.register_error("securesocket.as3-lenient", _as3_lenient)
+
+
+def decode_utf8_lenient(data: bytes | bytearray | memoryview) -> str:
+    """AS3 ``readUTFBytes`` decoding: drop a leading BOM, stop at the first NUL, never fail."""
+    raw = bytes(data)
+    if raw.startswith(_UTF8_BOM):
+        raw = raw[3:]
+    nul = raw.find(0)
+    if nul >= 0:
+        raw = raw[:nul]
+    return raw.decode("utf-8", "securesocket.as3-lenient")
+
+
+def encode_utf8_standard(value: str) -> bytes:
+    """AS3 UTF-8: standard UTF-8; a surrogate pair becomes one 4-byte sequence and a lone
+    surrogate becomes U+FFFD (``EF BF BD``)."""
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError:
+        # Only surrogates fail here. A UTF-16 round trip joins valid pairs and replaces the rest.
+        joined = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+        return joined.encode("utf-8")
+
+
+# Adobe "Supported character sets" labels and aliases → Python codec. Adobe's runtime used the
+# Windows code pages behind several labels (shift_jis is cp932, gb2312 is cp936, ...), so those
+# map to the Windows codecs. "unicode" (alias "utf-16") is little-endian, as on Windows.
+_CHARSETS: dict[str, str] = {
+    "utf-8": "utf-8",
+    "unicode-1-1-utf-8": "utf-8",
+    "unicode-2-0-utf-8": "utf-8",
+    "x-unicode20utf8": "utf-8",
+    "utf-7": "utf-7",
+    "unicode": "utf-16-le",
+    "utf-16": "utf-16-le",
+    "unicodefffe": "utf-16-be",
+    "us-ascii": "ascii",
+    "ascii": "ascii",
+    "ansi_x3.4-1968": "ascii",
+    "ansi_x3.4-1986": "ascii",
+    "cp367": "ascii",
+    "csascii": "ascii",
+    "ibm367": "ascii",
+    "iso-ir-6": "ascii",
+    "iso646-us": "ascii",
+    "iso_646.irv:1991": "ascii",
+    "us": "ascii",
+    "iso-8859-1": "latin-1",
+    "cp819": "latin-1",
+    "csisolatin1": "latin-1",
+    "ibm819": "latin-1",
+    "iso_8859-1": "latin-1",
+    "iso_8859-1:1987": "latin-1",
+    "iso8859-1": "latin-1",
+    "iso-ir-100": "latin-1",
+    "l1": "latin-1",
+    "latin1": "latin-1",
+    "iso-8859-2": "iso8859-2",
+    "iso-8859-3": "iso8859-3",
+    "iso-8859-4": "iso8859-4",
+    "iso-8859-5": "iso8859-5",
+    "iso-8859-6": "iso8859-6",
+    "iso-8859-7": "iso8859-7",
+    "iso-8859-8": "iso8859-8",
+    "iso-8859-8-i": "iso8859-8",
+    "iso-8859-9": "iso8859-9",
+    "iso-8859-15": "iso8859-15",
+    "latin9": "iso8859-15",
+    "windows-874": "cp874",
+    "windows-1250": "cp1250",
+    "windows-1251": "cp1251",
+    "windows-1252": "cp1252",
+    "x-ansi": "cp1252",
+    "windows-1253": "cp1253",
+    "windows-1254": "cp1254",
+    "windows-1255": "cp1255",
+    "windows-1256": "cp1256",
+    "windows-1257": "cp1257",
+    "windows-1258": "cp1258",
+    "koi8-r": "koi8-r",
+    "cskoi8r": "koi8-r",
+    "koi": "koi8-r",
+    "koi8": "koi8-r",
+    "koi8r": "koi8-r",
+    "koi8-u": "koi8-u",
+    "macintosh": "mac-roman",
+    "x-mac-cyrillic": "mac-cyrillic",
+    "x-mac-greek": "mac-greek",
+    "x-mac-turkish": "mac-turkish",
+    "x-mac-icelandic": "mac-iceland",
+    "x-mac-ce": "mac-latin2",
+    "ibm437": "cp437",
+    "ibm737": "cp737",
+    "ibm775": "cp775",
+    "ibm850": "cp850",
+    "ibm852": "cp852",
+    "ibm855": "cp855",
+    "ibm857": "cp857",
+    "ibm860": "cp860",
+    "ibm861": "cp861",
+    "dos-862": "cp862",
+    "ibm863": "cp863",
+    "ibm864": "cp864",
+    "ibm865": "cp865",
+    "cp866": "cp866",
+    "ibm869": "cp869",
+    "ibm037": "cp037",
+    "ibm500": "cp500",
+    "ibm1026": "cp1026",
+    "shift_jis": "cp932",
+    "shift-jis": "cp932",
+    "csshiftjis": "cp932",
+    "cswindows31j": "cp932",
+    "ms_kanji": "cp932",
+    "x-ms-cp932": "cp932",
+    "x-sjis": "cp932",
+    "euc-jp": "euc-jp",
+    "cseucpkdfmtjapanese": "euc-jp",
+    "x-euc": "euc-jp",
+    "x-euc-jp": "euc-jp",
+    "iso-2022-jp": "iso2022-jp",
+    "csiso2022jp": "iso2022-jp",
+    "gb2312": "gbk",
+    "cn-gb": "gbk",
+    "chinese": "gbk",
+    "csgb2312": "gbk",
+    "csgb231280": "gbk",
+    "csiso58gb231280": "gbk",
+    "gb_2312-80": "gbk",
+    "gb231280": "gbk",
+    "gb2312-80": "gbk",
+    "gbk": "gbk",
+    "iso-ir-58": "gbk",
+    "euc-cn": "gb2312",
+    "x-euc-cn": "gb2312",
+    "hz-gb-2312": "hz",
+    "gb18030": "gb18030",
+    "big5": "cp950",
+    "cn-big5": "cp950",
+    "csbig5": "cp950",
+    "x-x-big5": "cp950",
+    "ks_c_5601-1987": "cp949",
+    "csksc56011987": "cp949",
+    "iso-ir-149": "cp949",
+    "korean": "cp949",
+    "ks_c_5601": "cp949",
+    "ks_c_5601_1987": "cp949",
+    "ks_c_5601-1989": "cp949",
+    "ksc_5601": "cp949",
+    "ksc5601": "cp949",
+    "euc-kr": "euc-kr",
+    "cseuckr": "euc-kr",
+    "iso-2022-kr": "iso2022-kr",
+    "johab": "johab",
+}
+
+DEFAULT_CHARSET = "utf-8"
+"""What an unknown charset label means. AS3 silently uses the system code page; we use UTF-8,
+the default code page of every current platform AIR ran on (Linux, macOS, Android, iOS), and the
+only choice under which ``writeMultiByte`` with a mistyped label still loses no characters."""
+
+
+def charset_codec(label: str) -> str:
+    """The Python codec for an Adobe charset label (case-insensitive); unknown → UTF-8."""
+    return _CHARSETS.get(label.strip().lower(), DEFAULT_CHARSET)
+
+
+def _to_uint32(value: float) -> int:
+    """AS3 ToUint32: truncate, wrap modulo 2**32; NaN and infinities become 0."""
+    if isinstance(value, int):
+        return value & 0xFFFFFFFF
+    if not math.isfinite(value):
+        return 0
+    return int(value) & 0xFFFFFFFF
+
+
+def _check_range(name: str, value: int) -> None:
+    if value < 0:
+        raise RangeError(f"Error #2006: {name} must not be negative (got {value})")
+
+
+class _CodecState:
+    """The endian and objectEncoding properties shared by both mixins."""
+
+    _endian: Endian = Endian.BIG_ENDIAN
+    _structs: _Structs = _BIG
+    _object_encoding: ObjectEncoding = ObjectEncoding.AMF3
+
+    @property
+    def endian(self) -> Endian:
+        """``"bigEndian"`` (default) or ``"littleEndian"``; also orders the UTF length prefix.
+
+        Raises:
+            ArgumentError: #2008 for any other value.
+        """
+        return self._endian
+
+    @endian.setter
+    def endian(self, value: str) -> None:
+        try:
+            endian = Endian(value)
+        except ValueError:
+            raise ArgumentError(
+                "Error #2008: Parameter endian must be one of the accepted values "
+                f"(got {value!r}).",
+                2008,
+            ) from None
+        self._endian = endian
+        self._structs = _BIG if endian is Endian.BIG_ENDIAN else _LITTLE
+
+    @property
+    def object_encoding(self) -> ObjectEncoding:
+        """AMF version for read_object/write_object: 0 (AMF0) or 3 (AMF3, default).
+
+        Raises:
+            ArgumentError: #2008 for any other value.
+        """
+        return self._object_encoding
+
+    @object_encoding.setter
+    def object_encoding(self, value: int) -> None:
+        if isinstance(value, bool) or value not in (0, 3):
+            raise ArgumentError(
+                "Error #2008: Parameter objectEncoding must be one of the accepted values "
+                f"(got {value!r}).",
+                2008,
+            )
+        self._object_encoding = ObjectEncoding(value)
+
+
+class DataInput(_CodecState):
+    """AS3 ``IDataInput``. Hooks: `_available`, `_take`, `_peek_all` (see docs/CONTRACTS.md)."""
+
+    def _available(self) -> int:
+        raise NotImplementedError
+
+    def _take(self, n: int) -> bytes:
+        raise NotImplementedError
+
+    def _peek_all(self) -> bytes | memoryview:
+        raise IllegalOperationError(f"{type(self).__name__} cannot look ahead (_peek_all)")
+
+    @property
+    def bytes_available(self) -> int:
+        """Bytes that can be read now."""
+        return self._available()
+
+    def read_boolean(self) -> bool:
+        """One byte; any non-zero value is True."""
+        return self._take(1)[0] != 0
+
+    def read_byte(self) -> int:
+        """One signed byte, -128..127."""
+        value = self._take(1)[0]
+        return value - 256 if value > 127 else value
+
+    def read_unsigned_byte(self) -> int:
+        """One byte, 0..255."""
+        return self._take(1)[0]
+
+    def read_short(self) -> int:
+        """Two bytes, signed."""
+        return int(self._structs.i16.unpack(self._take(2))[0])
+
+    def read_unsigned_short(self) -> int:
+        """Two bytes, 0..65535."""
+        return int(self._structs.u16.unpack(self._take(2))[0])
+
+    def read_int(self) -> int:
+        """Four bytes, signed."""
+        return int(self._structs.i32.unpack(self._take(4))[0])
+
+    def read_unsigned_int(self) -> int:
+        """Four bytes, 0..4294967295."""
+        return int(self._structs.u32.unpack(self._take(4))[0])
+
+    def read_float(self) -> float:
+        """An IEEE single widened to double (76.65 reads back as 76.6500015258789)."""
+        return float(self._structs.f32.unpack(self._take(4))[0])
+
+    def read_double(self) -> float:
+        """An IEEE double."""
+        return float(self._structs.f64.unpack(self._take(8))[0])
+
+    def read_bytes(self, target: ByteArray | bytearray, offset: int = 0, length: int = 0) -> None:
+        """Copy ``length`` bytes (0: all available) into ``target`` at ``offset``; it grows.
+
+        The target's position is not changed (AS3).
+
+        Raises:
+            EOFError: fewer than ``length`` bytes are available (nothing is consumed).
+            RangeError: a negative offset or length.
+        """
+        _check_range("offset", offset)
+        _check_range("length", length)
+        if length == 0:
+            length = self._available()
+            if length == 0:
+                return
+        data = self._take(length)
+        if isinstance(target, bytearray):
+            if offset > len(target):
+                target.extend(bytes(offset - len(target)))
+            target[offset : offset + len(data)] = data
+        else:
+            target._write_at(offset, data)
+
+    def read_multi_byte(self, length: int, charset: str) -> str:
+        """Decode ``length`` bytes in an Adobe charset (unknown label: `DEFAULT_CHARSET`).
+
+        UTF-8 decodes as `read_utf_bytes` does; other charsets replace undecodable bytes
+        with U+FFFD.
+        """
+        _check_range("length", length)
+        data = self._take(length)
+        codec = charset_codec(charset)
+        if codec == "utf-8":
+            return decode_utf8_lenient(data)
+        return data.decode(codec, "replace")
+
+    def read_utf(self) -> str:
+        """A 16-bit length (in the current endian), then that many UTF-8 bytes.
+
+        Raises:
+            EOFError: the prefix or the string is incomplete (nothing is consumed).
+        """
+        available = self._available()
+        if available < 2:
+            raise _eof(2, available)
+        length = int(self._structs.u16.unpack(self._peek_all()[:2])[0])
+        if available < 2 + length:
+            raise _eof(2 + length, available)
+        return decode_utf8_lenient(self._take(2 + length)[2:])
+
+    def read_utf_bytes(self, length: int) -> str:
+        """Exactly ``length`` bytes as UTF-8: a BOM is dropped, decoding stops at the first NUL
+        (the rest is still consumed), and each invalid byte becomes the code point of its value.
+        """
+        _check_range("length", length)
+        return decode_utf8_lenient(self._take(length))
+
+    def read_object(self) -> Any:
+        """One AMF value in `object_encoding`.
+
+        Raises:
+            EOFError: the value is incomplete (nothing is consumed).
+            RangeError: the bytes are not valid AMF (nothing is consumed).
+        """
+        from ._amf import decode_value  # noqa: PLC0415 - _amf needs ByteArray, which needs us
+
+        view = self._peek_all()
+        try:
+            value, used = decode_value(view, self._object_encoding)
+        except (EOFError, RangeError) as error:
+            # Drop every frame that still holds the view: a live export would stop the
+            # buffer from growing while the caller keeps the exception.
+            del view
+            raise error.with_traceback(None) from None
+        del view
+        self._take(used)
+        return value
+
+
+class DataOutput(_CodecState):
+    """AS3 ``IDataOutput``. Hook: `_put` (see docs/CONTRACTS.md)."""
+
+    def _put(self, data: bytes | bytearray | memoryview) -> None:
+        raise NotImplementedError
+
+    def write_boolean(self, value: bool) -> None:
+        """``01`` for a true value, ``00`` otherwise."""
+        self._put(b"\x01" if value else b"\x00")
+
+    def write_byte(self, value: int) -> None:
+        """The low 8 bits of ``value``."""
+        self._put(bytes((_to_uint32(value) & 0xFF,)))
+
+    def write_short(self, value: int) -> None:
+        """The low 16 bits of ``value`` (65535 → ``FF FF``)."""
+        self._put(self._structs.u16.pack(_to_uint32(value) & 0xFFFF))
+
+    def write_int(self, value: int) -> None:
+        """Four bytes; out-of-range values wrap modulo 2**32."""
+        self._put(self._structs.u32.pack(_to_uint32(value)))
+
+    def write_unsigned_int(self, value: int) -> None:
+        """Four bytes; out-of-range values wrap modulo 2**32."""
+        self._put(self._structs.u32.pack(_to_uint32(value)))
+
+    def write_float(self, value: float) -> None:
+        """An IEEE single; a value too large for one becomes +/-Infinity, as in AS3."""
+        try:
+            self._put(self._structs.f32.pack(value))
+        except OverflowError:
+            self._put(self._structs.f32.pack(math.copysign(math.inf, value)))
+
+    def write_double(self, value: float) -> None:
+        """An IEEE double."""
+        self._put(self._structs.f64.pack(value))
+
+    def write_bytes(
+        self,
+        source: ByteArray | bytes | bytearray | memoryview,
+        offset: int = 0,
+        length: int = 0,
+    ) -> None:
+        """Write ``length`` bytes of ``source`` from ``offset``; length 0 means "to the end".
+
+        Raises:
+            RangeError: ``offset`` beyond the end, ``offset + length`` beyond the end, or a
+                negative value. (avmplus clamps an over-large offset; the AS3 reference says
+                RangeError, and an error is the clearer answer.)
+        """
+        _check_range("offset", offset)
+        _check_range("length", length)
+        # A ByteArray is copied: it may be the destination too, and must not be pinned mid-write.
+        data = source if isinstance(source, bytes | bytearray | memoryview) else source.to_bytes()
+        view = memoryview(data).cast("B")
+        if offset > len(view):
+            raise RangeError(f"Error #2006: offset {offset} is beyond the end ({len(view)})")
+        if length == 0:
+            length = len(view) - offset
+        elif offset + length > len(view):
+            raise RangeError(
+                f"Error #2006: offset {offset} + length {length} exceeds the data ({len(view)})"
+            )
+        if length:
+            self._put(view[offset : offset + length])
+
+    def write_multi_byte(self, value: str, charset: str) -> None:
+        """Encode ``value`` in an Adobe charset, with no length prefix (unknown label: UTF-8).
+
+        Characters the charset cannot represent become ``?``.
+        """
+        codec = charset_codec(charset)
+        if codec == "utf-8":
+            self._put(encode_utf8_standard(value))
+        else:
+            self._put(value.encode(codec, "replace"))
+
+    def write_utf(self, value: str) -> None:
+        """A 16-bit byte count (in the current endian), then the UTF-8 bytes.
+
+        Raises:
+            RangeError: the UTF-8 form is longer than 65535 bytes (nothing is written).
+        """
+        data = encode_utf8_standard(value)
+        if len(data) > _MAX_UTF_LENGTH:
+            raise RangeError(
+                f"writeUTF: the string is {len(data)} UTF-8 bytes; the limit is {_MAX_UTF_LENGTH}"
+            )
+        self._put(self._structs.u16.pack(len(data)) + data)
+
+    def write_utf_bytes(self, value: str) -> None:
+        """The UTF-8 bytes of ``value``, with no prefix."""
+        self._put(encode_utf8_standard(value))
+
+    def write_object(self, value: Any) -> None:
+        """``value`` as one AMF value in `object_encoding`.
+
+        Raises:
+            ArgumentError: the value (or something inside it) has no AMF form.
+        """
+        from ._amf import encode_value  # noqa: PLC0415 - _amf needs ByteArray, which needs us
+
+        self._put(encode_value(value, self._object_encoding))
