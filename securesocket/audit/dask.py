@@ -1,0 +1,51 @@
+"""Auditing many hosts on a Dask cluster (optional extra: ``pip install securesocket[dask]``).
+
+`audit_host` is a plain function of picklable arguments, so spreading a host list over machines
+is just mapping `run_call` over the calls with `distributed`. At most `concurrency` audits are
+in flight on the cluster at once (a window refilled as each finishes), so a long host list
+neither floods the scheduler nor waits for the slowest host before writing results.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from .hosts import AuditCall, Mapper, run_call
+from .model import AuditResult
+
+
+class DaskUnavailableError(RuntimeError):
+    """dask.distributed is not installed."""
+
+
+def _distributed() -> Any:
+    try:
+        return importlib.import_module("distributed")
+    except ImportError as exc:
+        raise DaskUnavailableError(
+            "--dask needs dask.distributed: pip install 'securesocket[dask]'"
+        ) from exc
+
+
+def dask_mapper(scheduler: str) -> Mapper:
+    """A mapper that runs audits on the Dask cluster whose scheduler is at `scheduler`."""
+    distributed = _distributed()
+
+    def mapper(calls: Iterable[AuditCall], concurrency: int) -> Iterator[AuditResult]:
+        pending = iter(calls)
+        with distributed.Client(scheduler, set_as_default=False) as client:
+            window = distributed.as_completed()
+            for call in pending:
+                window.add(client.submit(run_call, call, pure=False))
+                if window.count() >= concurrency:
+                    break
+            for future in window:
+                for call in pending:
+                    window.add(client.submit(run_call, call, pure=False))
+                    break
+                result: AuditResult = future.result()
+                yield result
+
+    return mapper

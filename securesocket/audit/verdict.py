@@ -1,0 +1,179 @@
+"""The verdict on what a server showed: the same trust and revocation code `SecureSocket` runs.
+
+`judge` builds the path with `trust.ChainVerifier` (the socket's verify callback), then, only on a
+path that is otherwise valid, runs `revocation.check_revocation` with the staple, exactly as the
+socket does after its handshake (see docs/CONTRACTS.md: chain problems take precedence and are the
+same under every policy). Verifiers are cached per trust setting, so thousands of hosts share
+one parse of the roots.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography import x509
+
+from .._status import CertificateStatus
+from ..revocation import RevocationPolicy, RevocationReport, check_revocation
+from ..trust import ChainVerifier, Problem, RejectedPath
+from .describe import describe_certificate
+from .model import (
+    CertificateInfo,
+    CertificateRevocationInfo,
+    ProblemInfo,
+    RejectedPathInfo,
+    RevocationAttemptInfo,
+    RevocationInfo,
+)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The judgement on one chain, in the audit's terms."""
+
+    status: CertificateStatus
+    path: tuple[CertificateInfo, ...]
+    problems: tuple[ProblemInfo, ...]
+    rejected_paths: tuple[RejectedPathInfo, ...]
+    revocation: RevocationInfo | None
+
+
+class RevocationTimeoutError(Exception):
+    """Revocation checking did not finish before the host's deadline."""
+
+
+@functools.lru_cache(maxsize=32)
+def _verifier(trust: str, anchors: tuple[bytes, ...], extra: tuple[bytes, ...]) -> ChainVerifier:
+    return ChainVerifier(
+        trust=trust,
+        anchors=tuple(x509.load_der_x509_certificate(der) for der in anchors),
+        extra=tuple(x509.load_der_x509_certificate(der) for der in extra),
+    )
+
+
+def judge(
+    chain: tuple[bytes, ...],
+    *,
+    server_name: str,
+    revocation: str,
+    trust: str,
+    anchors: tuple[bytes, ...],
+    extra: tuple[bytes, ...],
+    at: datetime | None,
+    staple: bytes | None,
+    timeout: float,
+) -> Verdict:
+    """Judge the chain a server sent for `server_name`, under `revocation` and `trust`.
+
+    `chain[0]` is the server's certificate. Raises RevocationTimeoutError when revocation
+    checking outlives `timeout`, and ValueError when the server's certificate does not parse.
+    """
+    verifier = _verifier(trust, anchors, extra)
+    presented = tuple(x509.load_der_x509_certificate(der) for der in chain)
+    verification = verifier.verify(presented[0], presented[1:], host=server_name, at=at)
+    path = verification.path
+    report: RevocationReport | None = None
+    status = verification.status
+    if verification.trusted:
+        report = _run_revocation(
+            path,
+            policy=RevocationPolicy(revocation),
+            at=at,
+            staple=staple,
+            issuer_validator=verifier.issuer_validator(at),
+            timeout=timeout,
+        )
+        status = CertificateStatus.TRUSTED if report.accepted else report.status
+    return Verdict(
+        status=status,
+        path=tuple(describe_certificate(cert) for cert in path),
+        problems=tuple(_problem(p) for p in verification.problems),
+        rejected_paths=tuple(_rejected(r) for r in verification.rejected_paths),
+        revocation=None if report is None else revocation_info(report),
+    )
+
+
+def _run_revocation(
+    path: tuple[x509.Certificate, ...],
+    *,
+    policy: RevocationPolicy,
+    at: datetime | None,
+    staple: bytes | None,
+    issuer_validator: object,
+    timeout: float,
+) -> RevocationReport:
+    async def bounded() -> RevocationReport:
+        return await asyncio.wait_for(
+            check_revocation(
+                path,
+                policy=policy,
+                at=at,
+                staple=staple,
+                issuer_validator=issuer_validator,  # type: ignore[arg-type]
+            ),
+            timeout=max(timeout, 0.001),
+        )
+
+    try:
+        # A private loop per call: audit_host runs in plain threads and Dask workers.
+        return asyncio.run(bounded())
+    except TimeoutError as exc:
+        raise RevocationTimeoutError(
+            f"revocation checking did not finish within the {timeout:.1f} s left"
+        ) from exc
+
+
+def _problem(problem: Problem) -> ProblemInfo:
+    return ProblemInfo(
+        code=problem.code, message=problem.message, status=problem.status, depth=problem.depth
+    )
+
+
+def _rejected(rejected: RejectedPath) -> RejectedPathInfo:
+    return RejectedPathInfo(
+        subjects=tuple(cert.subject.rfc4514_string() for cert in rejected.path),
+        complete=rejected.complete,
+        status=rejected.status,
+        problems=tuple(_problem(p) for p in rejected.problems),
+    )
+
+
+def revocation_info(report: RevocationReport) -> RevocationInfo:
+    """The audit's view of a revocation report."""
+    return RevocationInfo(
+        policy=report.policy.value,
+        accepted=report.accepted,
+        status=report.status,
+        summary=report.summary,
+        certificates=tuple(
+            CertificateRevocationInfo(
+                depth=cert.depth,
+                subject=cert.subject,
+                serial=cert.serial,
+                policy=cert.policy.value,
+                declared=tuple(cert.declared),
+                attempts=tuple(
+                    RevocationAttemptInfo(
+                        method=attempt.method.value,
+                        origin=attempt.origin,
+                        url=attempt.url,
+                        latency_ms=attempt.latency_ms,
+                        outcome=attempt.outcome.value,
+                        detail=attempt.detail,
+                        revocation_reason=attempt.revocation_reason,
+                        revocation_time=None
+                        if attempt.revocation_time is None
+                        else attempt.revocation_time.isoformat(),
+                    )
+                    for attempt in cert.attempts
+                ),
+                decision=cert.decision.value,
+                accepted=cert.accepted,
+                reason=cert.reason,
+            )
+            for cert in report.certificates
+        ),
+    )
