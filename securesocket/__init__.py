@@ -20,6 +20,12 @@ from .exceptions import (
     SecurityError as SecurityError,
     TLSError as TLSError,
 )
+from .trust import ChainVerifier as ChainVerifier
+from .trust import PolicyInputs as PolicyInputs
+from .trust import Problem as Problem
+from .trust import RejectedPath as RejectedPath
+from .trust import Verification as Verification
+from .trust import verify_chain as verify_chain
 
 
 try:
@@ -31,13 +37,19 @@ __all__ = [
     "ArgumentError",
     "CertificateStatus",
     "CertificateVerificationError",
+    "ChainVerifier",
     "EOFError",
     "FetchError",
     "IOError",
     "IllegalOperationError",
+    "PolicyInputs",
+    "Problem",
     "RangeError",
+    "RejectedPath",
     "SecureSocketError",
     "SecurityError",
     "TLSError",
+    "Verification",
     "__version__",
+    "verify_chain",
 ]

@@ -1,0 +1,143 @@
+"""`verify_chain`: the offline, one-call form of verification (what the audit command uses).
+
+Accepts certificates as DER or PEM bytes or cryptography objects, builds a `ChainVerifier` for
+the call, and (when a revocation policy other than "off" is asked for) hands the validated path
+to the revocation layer's pure `evaluate_offline`. Revocation is never pretended: while that
+layer is absent, any policy but "off" raises `ArgumentError`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from cryptography import x509
+from cryptography.utils import CryptographyDeprecationWarning
+
+from .._status import CertificateStatus
+from ..exceptions import ArgumentError
+from .policy_tree import PolicyInputs
+from .result import Verification
+from .verifier import ChainVerifier
+
+
+__all__ = ["CertificateInput", "load_certificate", "verify_chain"]
+
+CertificateInput = bytes | bytearray | memoryview | x509.Certificate
+_REVOCATION_POLICIES = ("off", "soft-fail", "hard-fail", "require")
+
+
+def load_certificate(data: object, what: str = "certificate") -> x509.Certificate:
+    """A cryptography certificate from DER/PEM bytes or a certificate; `ArgumentError` if not."""
+    if isinstance(data, x509.Certificate):
+        return data
+    underlying = getattr(data, "cryptography_certificate", None)
+    if isinstance(underlying, x509.Certificate):  # securesocket.x509.X509Certificate
+        return underlying
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise ArgumentError(f"{what} must be DER/PEM bytes or a certificate, not {data!r}")
+    raw = bytes(data)
+    try:
+        with warnings.catch_warnings():
+            # A non-positive serial only warns; the webpki profile reports it as a problem.
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            if raw.lstrip().startswith(b"-----BEGIN"):
+                return x509.load_pem_x509_certificate(raw)
+            return x509.load_der_x509_certificate(raw)
+    except ValueError as exc:
+        raise ArgumentError(f"{what} is not a valid X.509 certificate ({exc})") from exc
+
+
+def _load_all(items: Iterable[object], what: str, *, skip_junk: bool) -> list[x509.Certificate]:
+    if isinstance(items, bytes | bytearray | memoryview | x509.Certificate):
+        raise ArgumentError(f"{what} must be a sequence of certificates, not one certificate")
+    certs = []
+    for item in items:
+        try:
+            certs.append(load_certificate(item, what))
+        except ArgumentError:
+            # A server or a caller may send junk beside the chain; it cannot be on a path.
+            if not skip_junk:
+                raise
+    return certs
+
+
+def _evaluate_offline() -> Any:
+    """The revocation layer's `evaluate_offline`, or None while it does not exist."""
+    try:
+        module = importlib.import_module("securesocket.revocation")
+    except ImportError:
+        return None
+    return getattr(module, "evaluate_offline", None)
+
+
+def verify_chain(
+    leaf: CertificateInput,
+    intermediates: Iterable[CertificateInput] = (),
+    *,
+    anchors: Iterable[CertificateInput] = (),
+    extra: Iterable[CertificateInput] = (),
+    host: str | None = None,
+    at: datetime | None = None,
+    trust: str = "platform",
+    profile: str = "webpki",
+    revocation: str = "soft-fail",
+    crls: Iterable[x509.CertificateRevocationList | bytes] = (),
+    ocsp_responses: Iterable[Any] = (),
+    policy: PolicyInputs | Mapping[str, Any] | None = None,
+) -> Verification:
+    """Verify a server certificate offline: build a path, check it, classify the outcome.
+
+    Args:
+        leaf: the server's certificate.
+        intermediates: what the server sent besides the leaf (an unordered pool; junk ignored).
+        anchors: extra trust anchors. extra: extra untrusted chain-building certificates.
+        host: the DNS name or IP address to check the certificate against (None: no check).
+        at: the validation time, timezone-aware (default: now).
+        trust: platform roots: "platform", "certifi" or "none".
+        profile: "webpki" (default) or "rfc5280".
+        revocation: "off", "soft-fail", "hard-fail" or "require" (offline: only the given
+            `crls` and `ocsp_responses` are consulted).
+        policy: RFC 5280 §6.1.1 initial policy inputs (mapping with the PKITS key names, or
+            `PolicyInputs`).
+
+    Raises:
+        ArgumentError: a bad argument (unparseable leaf or anchor, naive `at`, unknown value).
+    """
+    if revocation not in _REVOCATION_POLICIES:
+        raise ArgumentError(f"revocation must be one of {_REVOCATION_POLICIES}, not {revocation!r}")
+    evaluate = _evaluate_offline() if revocation != "off" else None
+    if revocation != "off" and evaluate is None:
+        raise ArgumentError(
+            f"revocation={revocation!r} needs securesocket.revocation, which is not available; "
+            "pass revocation='off' to verify without revocation checking"
+        )
+    verifier = ChainVerifier(
+        trust=trust,
+        anchors=_load_all(anchors, "anchors", skip_junk=False),
+        extra=_load_all(extra, "extra", skip_junk=True),
+        profile=profile,
+        policy=policy,
+    )
+    verification = verifier.verify(
+        load_certificate(leaf, "leaf"),
+        _load_all(intermediates, "intermediates", skip_junk=True),
+        host=host,
+        at=at,
+    )
+    if evaluate is None or not verification.trusted:
+        return verification
+    report = evaluate(
+        verification.path,
+        policy=revocation,
+        at=at,
+        crls=tuple(crls),
+        ocsp_responses=tuple(ocsp_responses),
+        issuer_validator=verifier.issuer_validator(at),
+    )
+    status = CertificateStatus.TRUSTED if report.accepted else CertificateStatus(report.status)
+    return replace(verification, status=status, revocation=report)

@@ -1,0 +1,147 @@
+"""Name constraints (RFC 5280 §4.2.1.10, §6.1.3 (b)-(c), §6.1.4 (g)).
+
+Rather than intersect subtrees into one permitted set (error-prone), each CA's constraints stay
+a separate layer and a name must satisfy every layer above it; that is the same set of names the
+RFC's intersection allows. Supported forms: dNSName, rfc822Name (also the subject's
+emailAddress attributes), iPAddress, directoryName (the subject DN and directoryName SANs) and
+uniformResourceIdentifier (its host). A layer that constrains any other form fails a
+certificate that carries a name of that form: we never pass what we cannot check.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator, Sequence
+from urllib.parse import urlsplit
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from .certinfo import CertInfo
+from .distinguished_names import is_within, name_key
+
+
+__all__ = ["name_constraint_error"]
+
+_SUPPORTED = (
+    x509.DNSName,
+    x509.RFC822Name,
+    x509.IPAddress,
+    x509.DirectoryName,
+    x509.UniformResourceIdentifier,
+)
+
+
+def _names(info: CertInfo) -> Iterator[x509.GeneralName]:
+    """Every name the certificate asserts, as GeneralNames (subject DN and emails included)."""
+    subject = info.cert.subject
+    if len(subject) > 0:
+        yield x509.DirectoryName(subject)
+        for attr in subject.get_attributes_for_oid(NameOID.EMAIL_ADDRESS):
+            if isinstance(attr.value, str):
+                yield x509.RFC822Name(attr.value)
+    yield from info.subject_alt_names
+
+
+def _dns_matches(name: str, base: str) -> bool:
+    name = name.lower().rstrip(".")
+    base = base.lower().rstrip(".")
+    if not base:
+        return True
+    if base.startswith("."):
+        return name.endswith(base)
+    return name == base or name.endswith("." + base)
+
+
+def _host_matches(host: str, base: str) -> bool:
+    host = host.lower()
+    base = base.lower()
+    if base.startswith("."):
+        return host.endswith(base)
+    return host == base
+
+
+def _email_matches(address: str, base: str) -> bool:
+    if "@" in base:
+        local, _, domain = base.rpartition("@")
+        a_local, _, a_domain = address.rpartition("@")
+        return a_local == local and a_domain.lower() == domain.lower()
+    _, _, a_domain = address.rpartition("@")
+    return _host_matches(a_domain, base)
+
+
+def _uri_matches(uri: str, base: str) -> bool:
+    try:
+        host = urlsplit(uri).hostname
+    except ValueError:
+        return False
+    return host is not None and _host_matches(host, base)
+
+
+def _ip_matches(address: object, base: object) -> bool:
+    if not isinstance(base, ipaddress.IPv4Network | ipaddress.IPv6Network):
+        return False
+    if not isinstance(address, ipaddress.IPv4Address | ipaddress.IPv6Address):
+        return False
+    return address.version == base.version and address in base
+
+
+def _matches(name: x509.GeneralName, base: x509.GeneralName) -> bool:
+    """Whether `name` lies within the subtree `base` (both of the same form)."""
+    if isinstance(name, x509.DNSName) and isinstance(base, x509.DNSName):
+        return _dns_matches(name.value, base.value)
+    if isinstance(name, x509.RFC822Name) and isinstance(base, x509.RFC822Name):
+        return _email_matches(name.value, base.value)
+    if isinstance(name, x509.UniformResourceIdentifier) and isinstance(
+        base, x509.UniformResourceIdentifier
+    ):
+        return _uri_matches(name.value, base.value)
+    if isinstance(name, x509.IPAddress) and isinstance(base, x509.IPAddress):
+        return _ip_matches(name.value, base.value)
+    if isinstance(name, x509.DirectoryName) and isinstance(base, x509.DirectoryName):
+        return is_within(name_key(name.value), name_key(base.value))
+    return False
+
+
+def _check_layer(names: Sequence[x509.GeneralName], layer: x509.NameConstraints) -> str | None:
+    for base in layer.excluded_subtrees or ():
+        for name in names:
+            if type(name) is type(base) and (
+                not isinstance(base, _SUPPORTED) or _matches(name, base)
+            ):
+                return f"{_show(name)} is in an excluded subtree ({_show(base)})"
+    permitted = layer.permitted_subtrees
+    if permitted is None:
+        return None
+    for kind in {type(base) for base in permitted}:
+        bases = [b for b in permitted if type(b) is kind]
+        for name in names:
+            if type(name) is not kind:
+                continue
+            if not isinstance(name, _SUPPORTED) or not any(_matches(name, b) for b in bases):
+                return f"{_show(name)} is outside the permitted subtrees"
+    return None
+
+
+def _show(name: x509.GeneralName) -> str:
+    if isinstance(name, x509.DirectoryName):
+        return f"DirName:{name.value.rfc4514_string()}"
+    return f"{type(name).__name__}:{getattr(name, 'value', name)}"
+
+
+def name_constraint_error(top_down: Sequence[CertInfo]) -> tuple[int, str] | None:
+    """The first name-constraint violation on the path (anchor side first, anchor excluded),
+    as (index from the top, message), or None."""
+    layers: list[tuple[int, x509.NameConstraints]] = []
+    last = len(top_down) - 1
+    for index, info in enumerate(top_down):
+        if layers and (index == last or not info.self_issued):
+            names = list(_names(info))
+            for owner, layer in layers:
+                error = _check_layer(names, layer)
+                if error is not None:
+                    who = top_down[owner].cert.subject.rfc4514_string()
+                    return index, f"{error}, by the name constraints of {who!r}"
+        if index != last and info.name_constraints is not None:
+            layers.append((index, info.name_constraints))
+    return None

@@ -1,0 +1,45 @@
+"""Host name and IP address checks: the only module that calls service-identity.
+
+service-identity implements RFC 6125 matching (SAN only, no common-name fallback, one
+left-most wildcard label, IDNA) so we do not hand-write any of it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from cryptography import x509
+from service_identity import CertificateError, VerificationError
+from service_identity.cryptography import (
+    verify_certificate_hostname,
+    verify_certificate_ip_address,
+)
+
+
+__all__ = ["host_mismatch", "parse_ip"]
+
+
+def parse_ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The IP address `host` spells (``[::1]`` brackets allowed), or None for a DNS name."""
+    candidate = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    try:
+        return ipaddress.ip_address(candidate)
+    except ValueError:
+        return None
+
+
+def host_mismatch(cert: x509.Certificate, host: str) -> str | None:
+    """Why `cert` is not valid for `host`, or None when it is."""
+    ip = parse_ip(host)
+    try:
+        if ip is not None:
+            verify_certificate_ip_address(cert, str(ip))
+        else:
+            verify_certificate_hostname(cert, host.rstrip("."))
+    except VerificationError as exc:
+        return f"the certificate is not valid for {host!r} ({exc})"
+    except CertificateError as exc:
+        return f"the certificate names no subjectAltName matching {host!r} ({exc})"
+    except (ValueError, UnicodeError) as exc:  # an unencodable name from the caller
+        return f"{host!r} cannot be checked against the certificate ({exc})"
+    return None

@@ -1,0 +1,103 @@
+"""Signature checks, and the process-wide cache of checks already proven.
+
+A path is re-verified on every connection, but its signatures do not change: once issuer I has
+been proven to sign subject S, the same two certificates will verify again. The cache is keyed
+by the exact DER of *both* certificates (the subject's DER includes its signature), so a
+different signature, key or tbsCertificate is a different key: the cache can only remember a
+true result, never turn a false one into a pass. Failures are not cached (they are rare and an
+attacker could otherwise fill the cache). The cache is bounded (least recently used dropped).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
+
+
+__all__ = ["SignatureCache", "shared_cache", "signature_error"]
+
+
+def signature_error(subject: x509.Certificate, issuer_key: object) -> str | None:
+    """Why `issuer_key` did not sign `subject`, or None when it did.
+
+    Unlike ``verify_directly_issued_by`` this does not compare names byte for byte (RFC 5280
+    name chaining is checked separately, with normalisation), only the signature.
+    """
+    signature = subject.signature
+    data = subject.tbs_certificate_bytes
+    try:
+        hash_algorithm = subject.signature_hash_algorithm
+        params = subject.signature_algorithm_parameters
+        if isinstance(issuer_key, rsa.RSAPublicKey):
+            if not isinstance(params, padding.PSS | padding.PKCS1v15) or hash_algorithm is None:
+                return "the signature algorithm does not match the issuer's RSA key"
+            issuer_key.verify(signature, data, params, hash_algorithm)
+        elif isinstance(issuer_key, ec.EllipticCurvePublicKey):
+            if not isinstance(params, ec.ECDSA):
+                return "the signature algorithm does not match the issuer's EC key"
+            issuer_key.verify(signature, data, params)
+        elif isinstance(issuer_key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
+            if hash_algorithm is not None:
+                return "the signature algorithm does not match the issuer's EdDSA key"
+            issuer_key.verify(signature, data)
+        elif isinstance(issuer_key, dsa.DSAPublicKey):
+            if not isinstance(hash_algorithm, hashes.HashAlgorithm):
+                return "the signature algorithm does not match the issuer's DSA key"
+            issuer_key.verify(signature, data, hash_algorithm)
+        else:
+            return f"unsupported issuer key type {type(issuer_key).__name__}"
+    except InvalidSignature:
+        return "the signature does not verify with the issuer's public key"
+    except (UnsupportedAlgorithm, ValueError, TypeError) as exc:
+        return f"the signature cannot be checked ({exc})"
+    return None
+
+
+class SignatureCache:
+    """Remembers (issuer DER, subject DER) pairs whose signature verified."""
+
+    def __init__(self, maxsize: int = 4096) -> None:
+        self._proven: OrderedDict[tuple[bytes, bytes], None] = OrderedDict()
+        self._maxsize = maxsize
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._proven)
+
+    def check(
+        self,
+        subject: x509.Certificate,
+        subject_der: bytes,
+        issuer: x509.Certificate,
+        issuer_der: bytes,
+    ) -> str | None:
+        """Why `issuer` did not sign `subject`, or None when it did (cached when it did)."""
+        key = (issuer_der, subject_der)
+        with self._lock:
+            if key in self._proven:
+                self._proven.move_to_end(key)
+                return None
+        try:
+            issuer_key = issuer.public_key()
+        except (ValueError, UnsupportedAlgorithm) as exc:
+            return f"the issuer's public key cannot be loaded ({exc})"
+        error = signature_error(subject, issuer_key)
+        if error is None:
+            with self._lock:
+                self._proven[key] = None
+                if len(self._proven) > self._maxsize:
+                    self._proven.popitem(last=False)
+        return error
+
+
+_SHARED = SignatureCache()
+
+
+def shared_cache() -> SignatureCache:
+    """The one cache shared by every verifier in the process."""
+    return _SHARED

@@ -1,0 +1,181 @@
+"""Checking one complete path (leaf → anchor) against RFC 5280 §6.1 and the chosen profile.
+
+Pure: certificates, a time and settings in; every problem found out (never only the first), so
+the report can say everything that is wrong. The anchor is trusted by configuration: its own
+validity, extensions and self-signature are not checked (RFC 5280 §6.1.1 (d)); in the webpki
+profile its key size still is, since it signs the next certificate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from cryptography import x509
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+from .certinfo import CertInfo
+from .classify import problem
+from .name_constraints import name_constraint_error
+from .policy_tree import PolicyInputs, process_policies
+from .profile import key_error, serial_error, signature_algorithm_error
+from .result import Problem
+from .signatures import SignatureCache
+
+
+__all__ = ["PathReport", "Profile", "Purpose", "Settings", "validate_path"]
+
+Profile = Literal["webpki", "rfc5280"]
+Purpose = Literal["server", "any"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to check a path: when, under which profile, for what, with which policy inputs."""
+
+    at: datetime
+    profile: Profile = "webpki"
+    purpose: Purpose = "server"
+    policy: PolicyInputs = field(default_factory=PolicyInputs)
+
+
+@dataclass(frozen=True)
+class PathReport:
+    """Problems found on a path, and the RFC 5280 user-constrained policy set when valid."""
+
+    problems: tuple[Problem, ...]
+    policies: frozenset[str]
+
+
+def _who(info: CertInfo) -> str:
+    return repr(info.cert.subject.rfc4514_string() or "<empty subject>")
+
+
+def _validity(info: CertInfo, depth: int, at: datetime) -> list[Problem]:
+    cert = info.cert
+    if at < cert.not_valid_before_utc:
+        when = cert.not_valid_before_utc.isoformat()
+        return [problem("not_yet_valid", f"{_who(info)} is not valid before {when}", depth)]
+    if at > cert.not_valid_after_utc:
+        when = cert.not_valid_after_utc.isoformat()
+        return [problem("expired", f"{_who(info)} expired at {when}", depth)]
+    return []
+
+
+def _extension_problems(info: CertInfo, depth: int) -> list[Problem]:
+    return [
+        problem("unknown_critical_extension", f"{_who(info)} has unknown critical {oid}", depth)
+        for oid in info.unknown_critical
+    ]
+
+
+def _profile_problems(info: CertInfo, depth: int, *, is_anchor: bool) -> list[Problem]:
+    found: list[Problem] = []
+    error = key_error(info.cert)
+    if error:
+        found.append(problem("weak_key", f"{_who(info)}: {error}", depth))
+    if is_anchor:
+        return found  # an anchor's self-signature, version and serial are not ours to judge
+    error = signature_algorithm_error(info.cert)
+    if error:
+        found.append(problem("weak_signature_algorithm", f"{_who(info)} is {error}", depth))
+    if info.cert.version is not x509.Version.v3:
+        found.append(problem("bad_version", f"{_who(info)} is not a v3 certificate", depth))
+    error = serial_error(info.cert)
+    if error:
+        found.append(problem("bad_serial", f"{_who(info)}: {error}", depth))
+    return found
+
+
+def _leaf_problems(info: CertInfo, settings: Settings, *, is_anchor: bool) -> list[Problem]:
+    found: list[Problem] = []
+    if settings.purpose == "server":
+        eku = info.extended_key_usage
+        allowed = {ExtendedKeyUsageOID.SERVER_AUTH}
+        if settings.profile == "rfc5280":
+            allowed.add(ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE)
+        if eku is not None and not allowed.intersection(eku):
+            message = f"{_who(info)} is not for TLS servers (no serverAuth extended key usage)"
+            found.append(problem("extended_key_usage", message, 0))
+    if settings.profile == "webpki" and not is_anchor:
+        usage = info.key_usage
+        if info.is_ca or (usage is not None and usage.key_cert_sign):
+            found.append(problem("leaf_is_ca", f"{_who(info)} is a CA certificate", 0))
+    return found
+
+
+def _ca_problems(
+    info: CertInfo, depth: int, settings: Settings, max_path_length: int
+) -> tuple[list[Problem], int]:
+    """§6.1.4 (k)-(n) and the CA-side profile rules; returns the new max_path_length."""
+    found: list[Problem] = []
+    cert = info.cert
+    v3_or_strict = cert.version is x509.Version.v3 or settings.profile == "webpki"
+    if v3_or_strict and not info.is_ca:
+        found.append(problem("not_a_ca", f"{_who(info)} is not a CA (basicConstraints)", depth))
+    if not info.self_issued:
+        if max_path_length <= 0:
+            message = f"{_who(info)} exceeds the path length allowed above it"
+            found.append(problem("path_length", message, depth))
+        max_path_length -= 1
+    constraints = info.basic_constraints
+    if constraints is not None and constraints.path_length is not None:
+        max_path_length = min(max_path_length, constraints.path_length)
+    if info.key_usage is not None and not info.key_usage.key_cert_sign:
+        message = f"{_who(info)} may not sign certificates (keyUsage lacks keyCertSign)"
+        found.append(problem("key_usage", message, depth))
+    eku = info.extended_key_usage
+    if settings.profile == "webpki" and settings.purpose == "server" and eku is not None:
+        allowed = {ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE}
+        if not allowed.intersection(eku):
+            message = f"{_who(info)} may not issue TLS server certificates (extended key usage)"
+            found.append(problem("extended_key_usage", message, depth))
+    return found, max_path_length
+
+
+def validate_path(
+    path: tuple[CertInfo, ...], settings: Settings, cache: SignatureCache
+) -> PathReport:
+    """Every problem on `path` (leaf first, anchor last)."""
+    anchor = path[-1]
+    below_anchor = path[:-1]
+    n = len(below_anchor)
+    found: list[Problem] = []
+    if settings.profile == "webpki":
+        found += _profile_problems(anchor, len(path) - 1, is_anchor=True)
+    if n == 0:
+        # The server certificate is itself the anchor: only its dates and purpose matter.
+        found += _validity(anchor, 0, settings.at)
+        found += _leaf_problems(anchor, settings, is_anchor=True)
+        return PathReport(tuple(found), settings.policy.initial_policy_set)
+
+    max_path_length = n
+    for depth in range(n - 1, -1, -1):  # anchor side first, as RFC 5280 §6.1.3 processes
+        info = path[depth]
+        issuer = path[depth + 1]
+        if info.malformed:
+            found.append(problem("malformed", f"{_who(info)}: {info.malformed}", depth))
+        error = cache.check(info.cert, info.der, issuer.cert, issuer.der)
+        if error:
+            found.append(problem("bad_signature", f"{_who(info)}: {error}", depth))
+        found += _validity(info, depth, settings.at)
+        found += _extension_problems(info, depth)
+        if settings.profile == "webpki":
+            found += _profile_problems(info, depth, is_anchor=False)
+        if depth > 0:
+            ca_found, max_path_length = _ca_problems(info, depth, settings, max_path_length)
+            found += ca_found
+        else:
+            found += _leaf_problems(info, settings, is_anchor=False)
+
+    top_down = tuple(reversed(below_anchor))
+    violation = name_constraint_error(top_down)
+    if violation is not None:
+        index, message = violation
+        found.append(problem("name_constraints", message, n - 1 - index))
+    outcome = process_policies(top_down, settings.policy)
+    if outcome.error is not None:
+        depth = n - 1 - (outcome.error_index or 0)
+        found.append(problem("policy", outcome.error, depth))
+    return PathReport(tuple(found), outcome.user_constrained_policy_set)

@@ -1,0 +1,99 @@
+"""NIST PKITS path validation (sections 4.1-4.13 and 4.16) through `verify_chain`.
+
+Every run is checked at 2015-01-01T00:00Z with profile="rfc5280" and revocation="off". Runs
+whose outcome depends on CRL processing belong to the revocation tests and are skipped here
+with that reason; DSA runs cryptography cannot parse are skipped with that reason. A valid run
+must come out trusted with the expected user-constrained policy set; an invalid run must not
+come out trusted.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.utils import CryptographyDeprecationWarning
+
+from securesocket import CertificateStatus
+from securesocket.trust import verify_chain
+
+
+REPO = Path(__file__).resolve().parents[1]
+CANDIDATES = (REPO.parent / "shared" / "pkits", Path("/work/shared/pkits"))
+PKITS = next((p for p in CANDIDATES if (p / "tests.json").is_file()), None)
+AT = datetime(2015, 1, 1, tzinfo=UTC)
+SECTIONS = {f"4.{n}" for n in (*range(1, 14), 16)}
+
+
+@dataclass(frozen=True)
+class Run:
+    """One PKITS run from tests.json."""
+
+    uid: str
+    name: str
+    expected: str
+    data: dict[str, Any]
+
+    def __str__(self) -> str:
+        return f"{self.uid} {self.name}"
+
+
+def _runs() -> list[Run]:
+    if PKITS is None:
+        return []
+    manifest = json.loads((PKITS / "tests.json").read_text())
+    return [
+        Run(t["uid"], t["name"], t["expected"], t)
+        for t in manifest["tests"]
+        if t["section"] in SECTIONS
+    ]
+
+
+RUNS = _runs()
+
+
+def _load(relative: str) -> x509.Certificate:
+    assert PKITS is not None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        return x509.load_der_x509_certificate((PKITS / relative).read_bytes())
+
+
+@pytest.mark.skipif(PKITS is None, reason="PKITS data not found beside the repo or in /work")
+def test_manifest_has_every_run() -> None:
+    """The sections under test hold the 204 PKITS runs (173 without CRL processing)."""
+    assert 204 == len(RUNS)
+    assert 173 == sum(not r.data["revocation_relevant"] for r in RUNS)
+
+
+@pytest.mark.parametrize("run", RUNS, ids=str)
+def test_pkits_run(run: Run) -> None:
+    """The run's expected outcome (valid: trusted; invalid: anything but trusted)."""
+    if run.data["revocation_relevant"]:
+        pytest.skip("outcome depends on CRL processing: covered by the revocation tests")
+    if run.data.get("cryptography48_cannot_parse"):
+        pytest.skip("DSA key with inherited parameters: cryptography cannot parse it")
+    result = verify_chain(
+        _load(run.data["end_entity_cert"]),
+        [_load(p) for p in run.data["intermediate_certs"]],
+        anchors=[_load(run.data["trust_anchor"])],
+        trust="none",
+        profile="rfc5280",
+        revocation="off",
+        at=AT,
+        policy=run.data["settings"],
+    )
+    if run.expected == "valid":
+        assert CertificateStatus.TRUSTED == result.status, result.problems
+        assert () == result.problems
+        expected_policies = set(run.data["expected_user_constrained_policy_set"])
+        assert expected_policies == set(result.user_constrained_policy_set)
+    else:
+        assert CertificateStatus.TRUSTED != result.status
+        assert result.problems
