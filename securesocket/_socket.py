@@ -1,0 +1,503 @@
+"""`Socket`: AS3's ``flash.net.Socket`` on an asyncio transport/protocol pair.
+
+# Theory of operation
+
+`connect` starts one *attempt* and returns at once; the attempt ends with exactly one
+outcome: ``connect`` (the awaitable resolves), or ``ioError`` (it raises `IOError`), or
+``securityError`` when the `timeout` expires first (it raises `SecurityError`). A local
+`close` during an attempt ends it silently (AS3 dispatches nothing for a local close; the
+awaitable raises `IOError`). Every callback carries its attempt and is ignored once that
+attempt is over, so a late callback from an old connection can never touch a new one.
+
+States::
+
+    IDLE ──connect()──► CONNECTING ──► OPEN ──remote close──► CLOSED (``close`` event)
+      ▲                    │             │
+      └──────close()───────┴─────────────┴──► CLOSED (no event)      failure ──► ``ioError``
+
+Reading: the protocol is a ``BufferedProtocol`` that reads into one large reused buffer;
+each transport read appends to the input buffer and dispatches one ``socketData`` whose
+``bytesLoaded`` is that chunk's size. Reads consume from the front of the input buffer
+(nothing is consumed by a failed read). Data already received stays readable after the
+peer closes; a local `close` discards it.
+
+Writing: ``write*`` calls append to the output buffer; nothing is sent until `flush`. The
+transport's write-buffer limits are 0/0, so asyncio reports the moment the kernel has taken
+everything (``resume_writing``), which is when ``outputProgress`` reports 0 pending.
+
+Subclass hooks (used by `SecureSocket`): `_transport_ready`, `_incoming`, `_send_flushed`,
+`_peer_eof`, `_local_close`, `_reset_for_attempt`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket as _socket_module
+from collections.abc import Generator
+from typing import Any, Final
+
+from ._as3names import as3_aliases
+from ._datacodec import DataInput, DataOutput
+from ._events import (
+    Event,
+    EventDispatcher,
+    IOErrorEvent,
+    OutputProgressEvent,
+    ProgressEvent,
+    SecurityErrorEvent,
+)
+from .exceptions import EOFError, IllegalOperationError, IOError, SecurityError
+
+
+__all__ = ["ConnectAttempt", "Socket"]
+
+#: One transport read lands here; 256 KiB is asyncio's own SSL buffer size and lets one read
+#: carry ~16 TLS records.
+READ_BUFFER_SIZE: Final = 262144
+DEFAULT_TIMEOUT_MS: Final = 20000
+MIN_TIMEOUT_MS: Final = 250
+# Compact the input buffer once this much has been consumed from its front.
+_COMPACT_AT: Final = 65536
+
+_INVALID_SOCKET: Final = "Error #2002: Operation attempted on invalid socket."
+
+
+def socket_error_text(host: str, detail: str = "") -> str:
+    """AS3's ``ioError`` text for a socket failure, with our reason appended."""
+    text = f"Error #2031: Socket Error. URL: {host}"
+    return f"{text} ({detail})" if detail else text
+
+
+class ConnectAttempt:
+    """The awaitable `Socket.connect` returns: resolves on ``connect``, raises on failure.
+
+    Nobody has to await it: its outcome is always marked retrieved, so an unawaited failure
+    never logs "Future exception was never retrieved" (the event already reported it).
+    """
+
+    __slots__ = ("_future", "host", "port")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, host: str, port: int) -> None:
+        self._future: asyncio.Future[None] = loop.create_future()
+        self._future.add_done_callback(_mark_retrieved)
+        self.host = host
+        self.port = port
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return self._future.__await__()
+
+    def done(self) -> bool:
+        """Whether the attempt has its outcome."""
+        return self._future.done()
+
+    def _succeed(self) -> None:
+        if not self._future.done():
+            self._future.set_result(None)
+
+    def _fail(self, error: BaseException) -> None:
+        if not self._future.done():
+            self._future.set_exception(error)
+
+
+def _mark_retrieved(future: asyncio.Future[None]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
+class _SocketProtocol(asyncio.BufferedProtocol):
+    """Forwards transport callbacks to its `Socket`, tagged with the attempt they belong to."""
+
+    def __init__(self, owner: Socket, attempt: ConnectAttempt) -> None:
+        self._owner = owner
+        self._attempt = attempt
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._owner._on_connection_made(self._attempt, transport)
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._owner._read_view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self._owner._on_data(self._attempt, nbytes)
+
+    def eof_received(self) -> bool:
+        self._owner._on_eof(self._attempt)
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._owner._on_connection_lost(self._attempt, exc)
+
+    def pause_writing(self) -> None:
+        pass
+
+    def resume_writing(self) -> None:
+        self._owner._on_drained(self._attempt)
+
+
+@as3_aliases
+class Socket(EventDispatcher, DataInput, DataOutput):
+    """A TCP client socket with AS3 semantics, running on the current asyncio event loop.
+
+    Args:
+        host: when given, `connect` is called at once (AS3's ``new Socket(host, port)``).
+        port: the port for that immediate connect.
+    """
+
+    def __init__(self, host: str | None = None, port: int = 0) -> None:
+        EventDispatcher.__init__(self)
+        self._timeout_ms = DEFAULT_TIMEOUT_MS
+        self._tcp_no_delay = True
+        self._read_buffer = bytearray(READ_BUFFER_SIZE)
+        self._read_view = memoryview(self._read_buffer)
+        self._input = bytearray()
+        self._input_pos = 0
+        self._output = bytearray()
+        self._attempt: ConnectAttempt | None = None
+        self._transport: asyncio.Transport | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._connected = False
+        self._readable = False
+        self._ever_connected = False
+        self._host = ""
+        self._local: tuple[str, int] | None = None
+        self._remote: tuple[str, int] | None = None
+        if host is not None:
+            self.connect(host, port)
+
+    # -- properties --------------------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        """True from the ``connect`` event until the connection ends."""
+        return self._connected
+
+    @property
+    def bytes_available(self) -> int:
+        """Bytes received and not yet read."""
+        return len(self._input) - self._input_pos
+
+    @property
+    def bytes_pending(self) -> int:
+        """Bytes written but not yet handed to the network (unflushed plus the transport's)."""
+        pending = len(self._output)
+        if self._transport is not None and not self._transport.is_closing():
+            pending += self._transport.get_write_buffer_size()
+        return pending
+
+    @property
+    def timeout(self) -> int:
+        """Milliseconds a connect may take (default 20000; values under 250 become 250)."""
+        return self._timeout_ms
+
+    @timeout.setter
+    def timeout(self, value: int) -> None:
+        self._timeout_ms = max(MIN_TIMEOUT_MS, int(value))
+
+    @property
+    def tcp_no_delay(self) -> bool:
+        """Whether Nagle's algorithm is off (asyncio's default: True)."""
+        return self._tcp_no_delay
+
+    @tcp_no_delay.setter
+    def tcp_no_delay(self, value: bool) -> None:
+        self._tcp_no_delay = bool(value)
+        self._apply_no_delay()
+
+    @property
+    def local_address(self) -> str | None:
+        """The local IP of the last connection (None before the first one)."""
+        return self._local[0] if self._local else None
+
+    @property
+    def local_port(self) -> int:
+        """The local port of the last connection (0 before the first one)."""
+        return self._local[1] if self._local else 0
+
+    @property
+    def remote_address(self) -> str | None:
+        """The peer's IP of the last connection (None before the first one)."""
+        return self._remote[0] if self._remote else None
+
+    @property
+    def remote_port(self) -> int:
+        """The peer's port of the last connection (0 before the first one)."""
+        return self._remote[1] if self._remote else 0
+
+    # -- connect / close ---------------------------------------------------------------------
+
+    def connect(self, host: str, port: int) -> ConnectAttempt:
+        """Start connecting to ``host:port`` and return at once.
+
+        The outcome arrives as an event (``connect``, ``ioError``, or ``securityError`` on
+        timeout); the returned `ConnectAttempt` may also be awaited. An existing connection is
+        closed first (without a ``close`` event).
+
+        Raises:
+            SecurityError: #2003, ``port`` outside 0..65535.
+            IOError: #2031, no host given.
+            IllegalOperationError: no running asyncio event loop.
+        """
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+            raise SecurityError("Error #2003: Invalid socket port number specified.", 2003)
+        if not host:
+            raise IOError(socket_error_text(str(host), "no host given"), 2031)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise IllegalOperationError(
+                "Socket.connect needs a running asyncio event loop"
+            ) from None
+        if self._attempt is not None:
+            self._shutdown(local=True)
+        self._reset_for_attempt()
+        attempt = ConnectAttempt(loop, host, port)
+        self._attempt = attempt
+        self._host = host
+        self._ever_connected = True
+        self._timer = loop.call_later(self._timeout_ms / 1000, self._on_timeout, attempt)
+        self._task = loop.create_task(self._open(attempt, host, port))
+        return attempt
+
+    async def _open(self, attempt: ConnectAttempt, host: str, port: int) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.create_connection(lambda: _SocketProtocol(self, attempt), host, port)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # OSError, gaierror, UnicodeError (bad host): one outcome
+            self._fail(attempt, IOError(socket_error_text(host, _os_reason(error)), 2031))
+
+    def close(self) -> None:
+        """Close the socket; no ``close`` event is dispatched for a local close.
+
+        Unflushed output and unread input are discarded. The socket can connect again.
+
+        Raises:
+            IOError: #2002, the socket was never connected.
+        """
+        if not self._ever_connected:
+            raise IOError(_INVALID_SOCKET, 2002)
+        self._shutdown(local=True)
+
+    def _shutdown(self, *, local: bool) -> None:
+        """End the current attempt or connection; stop the timer; close the transport."""
+        attempt = self._attempt
+        self._attempt = None
+        self._connected = False
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+        self._task = None
+        if local:
+            self._local_close()
+        transport = self._transport
+        self._transport = None
+        if transport is not None:
+            transport.close()
+        if local:
+            self._readable = False
+            self._input.clear()
+            self._input_pos = 0
+            self._output.clear()
+        if attempt is not None and not attempt.done():
+            attempt._fail(IOError("Socket closed before the connection was established", 2002))
+
+    # -- the attempt's outcome ---------------------------------------------------------------
+
+    def _established(self, attempt: ConnectAttempt) -> None:
+        """The connection is usable: dispatch ``connect`` (and any data already buffered)."""
+        if attempt is not self._attempt:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._connected = True
+        self._readable = True
+        attempt._succeed()
+        self.dispatch_event(Event(Event.CONNECT))
+        if attempt is self._attempt and self.bytes_available:
+            self.dispatch_event(
+                ProgressEvent(ProgressEvent.SOCKET_DATA, bytes_loaded=self.bytes_available)
+            )
+
+    def _fail(self, attempt: ConnectAttempt, error: IOError) -> None:
+        """End ``attempt`` (connecting or connected) with ``ioError``."""
+        if attempt is not self._attempt:
+            return
+        self._on_failure(error)
+        attempt._fail(error)
+        self._shutdown(local=False)
+        self._readable = self._readable and self.bytes_available > 0
+        self.dispatch_event(IOErrorEvent(IOErrorEvent.IO_ERROR, text=str(error), error_id=2031))
+
+    def _on_timeout(self, attempt: ConnectAttempt) -> None:
+        if attempt is not self._attempt or attempt.done():
+            return
+        text = (
+            f"Error #2048: Security sandbox violation: connection to {attempt.host}:"
+            f"{attempt.port} timed out after {self._timeout_ms} ms."
+        )
+        error = SecurityError(text, 2048)
+        self._on_failure(error)
+        attempt._fail(error)
+        self._shutdown(local=False)
+        self.dispatch_event(
+            SecurityErrorEvent(SecurityErrorEvent.SECURITY_ERROR, text=text, error_id=2048)
+        )
+
+    def _remote_closed(self, attempt: ConnectAttempt) -> None:
+        """The peer ended an open connection: ``close`` (buffered input stays readable)."""
+        if attempt is not self._attempt:
+            return
+        self._shutdown(local=False)
+        self.dispatch_event(Event(Event.CLOSE))
+
+    # -- transport callbacks -----------------------------------------------------------------
+
+    def _on_connection_made(
+        self, attempt: ConnectAttempt, transport: asyncio.BaseTransport
+    ) -> None:
+        if attempt is not self._attempt or not isinstance(transport, asyncio.Transport):
+            transport.close()  # a late connection for an attempt that is already over
+            return
+        self._transport = transport
+        self._local = _address(transport.get_extra_info("sockname"))
+        self._remote = _address(transport.get_extra_info("peername"))
+        transport.set_write_buffer_limits(high=0, low=0)
+        self._apply_no_delay()
+        self._transport_ready(attempt, transport)
+
+    def _on_data(self, attempt: ConnectAttempt, nbytes: int) -> None:
+        if attempt is not self._attempt:
+            return
+        self._incoming(attempt, self._read_view[:nbytes])
+
+    def _on_eof(self, attempt: ConnectAttempt) -> None:
+        if attempt is self._attempt:
+            self._peer_eof(attempt)
+
+    def _on_connection_lost(self, attempt: ConnectAttempt, exc: Exception | None) -> None:
+        if attempt is not self._attempt:
+            return
+        if exc is None and self._connected:
+            self._peer_eof(attempt)
+        elif exc is None:
+            self._fail(attempt, IOError(socket_error_text(self._host, "connection closed"), 2031))
+        else:
+            self._fail(attempt, IOError(socket_error_text(self._host, _os_reason(exc)), 2031))
+
+    def _on_drained(self, attempt: ConnectAttempt) -> None:
+        if attempt is self._attempt and self._connected:
+            self.dispatch_event(
+                OutputProgressEvent(OutputProgressEvent.OUTPUT_PROGRESS, bytes_pending=0)
+            )
+
+    def _apply_no_delay(self) -> None:
+        sock = self._transport.get_extra_info("socket") if self._transport else None
+        if sock is not None and sock.family in (_socket_module.AF_INET, _socket_module.AF_INET6):
+            sock.setsockopt(
+                _socket_module.IPPROTO_TCP, _socket_module.TCP_NODELAY, int(self._tcp_no_delay)
+            )
+
+    # -- hooks for SecureSocket --------------------------------------------------------------
+
+    def _reset_for_attempt(self) -> None:
+        """Clear per-connection state before a new attempt."""
+        self._input.clear()
+        self._input_pos = 0
+        self._output.clear()
+        self._readable = False
+
+    def _transport_ready(self, attempt: ConnectAttempt, transport: asyncio.Transport) -> None:
+        """TCP is up. Plain TCP: the connection is established."""
+        self._established(attempt)
+
+    def _incoming(self, attempt: ConnectAttempt, data: memoryview) -> None:
+        """Bytes from the network. Plain TCP: buffer them and dispatch one ``socketData``."""
+        self._input += data
+        self.dispatch_event(ProgressEvent(ProgressEvent.SOCKET_DATA, bytes_loaded=len(data)))
+
+    def _send_flushed(self, data: bytes) -> None:
+        """Flushed application bytes go to the network. Plain TCP: as they are."""
+        if self._transport is not None:
+            self._transport.write(data)
+
+    def _peer_eof(self, attempt: ConnectAttempt) -> None:
+        """The peer closed its side. Plain TCP: a remote close."""
+        self._remote_closed(attempt)
+
+    def _local_close(self) -> None:
+        """A local close is starting (the transport is still there). Plain TCP: nothing."""
+
+    def _on_failure(self, error: Exception) -> None:
+        """The attempt or connection failed with ``error`` (before the event is dispatched)."""
+
+    # -- output ------------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Send everything written since the last flush.
+
+        ``outputProgress`` follows once the kernel has taken all of it.
+
+        Raises:
+            IOError: #2002, the socket is not connected.
+        """
+        if not self._connected or self._transport is None:
+            raise IOError(_INVALID_SOCKET, 2002)
+        if not self._output:
+            return
+        data = bytes(self._output)
+        self._output.clear()
+        self._send_flushed(data)
+        if self._transport is not None and self._transport.get_write_buffer_size() == 0:
+            # Everything went straight to the kernel; asyncio will not call resume_writing.
+            attempt = self._attempt
+            if attempt is not None:
+                asyncio.get_running_loop().call_soon(self._on_drained, attempt)
+
+    # -- the IDataInput / IDataOutput hooks (docs/CONTRACTS.md) ------------------------------
+
+    def _available(self) -> int:
+        return len(self._input) - self._input_pos
+
+    def _take(self, n: int) -> bytes:
+        if not self._readable:
+            raise IOError(_INVALID_SOCKET, 2002)
+        start = self._input_pos
+        if n > len(self._input) - start:
+            raise EOFError("Error #2030: End of file was encountered.", 2030)
+        end = start + n
+        data = bytes(self._input[start:end])
+        if end == len(self._input):
+            self._input.clear()
+            self._input_pos = 0
+        elif end >= _COMPACT_AT and end * 2 >= len(self._input):
+            del self._input[:end]
+            self._input_pos = 0
+        else:
+            self._input_pos = end
+        return data
+
+    def _peek_all(self) -> bytes:
+        if not self._readable:
+            raise IOError(_INVALID_SOCKET, 2002)
+        # A copy, not a view: a view held past this call would stop the buffer from growing.
+        return bytes(self._input[self._input_pos :])
+
+    def _put(self, data: bytes | bytearray | memoryview) -> None:
+        if not self._connected:
+            raise IOError(_INVALID_SOCKET, 2002)
+        self._output += data
+
+
+def _address(info: Any) -> tuple[str, int] | None:
+    if isinstance(info, tuple) and len(info) >= 2:
+        return str(info[0]), int(info[1])
+    return None
+
+
+def _os_reason(error: BaseException) -> str:
+    return error.strerror or str(error) if isinstance(error, OSError) else str(error)

@@ -1,0 +1,356 @@
+"""`Socket` (plain TCP) against real peers on 127.0.0.1, started and stopped by each test."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+import pytest
+
+from securesocket._events import Event
+from securesocket._socket import DEFAULT_TIMEOUT_MS, Socket
+from securesocket.exceptions import EOFError, IOError, SecurityError
+
+
+T = TypeVar("T")
+
+
+def run(coro_fn: Callable[[], Awaitable[T]]) -> T:
+    """Run one async test body on a fresh loop that records every exception-handler call."""
+
+    async def main() -> T:
+        return await coro_fn()
+
+    return asyncio.run(main())
+
+
+class Recorder:
+    """Records the events a socket dispatches, in order, and lets a test wait for one."""
+
+    TYPES = ("connect", "close", "ioError", "securityError", "socketData", "outputProgress")
+
+    def __init__(self, sock: Socket) -> None:
+        self.events: list[Any] = []
+        self._waiters: list[tuple[str, asyncio.Future[Any]]] = []
+        for kind in self.TYPES:
+            sock.add_event_listener(kind, self._on)
+
+    def _on(self, event: Any) -> None:
+        self.events.append(event)
+        for kind, fut in self._waiters:
+            if kind == event.type and not fut.done():
+                fut.set_result(event)
+
+    def types(self) -> list[str]:
+        return [e.type for e in self.events]
+
+    async def wait(self, kind: str, timeout: float = 10) -> Any:
+        for event in self.events:
+            if event.type == kind:
+                return event
+        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._waiters.append((kind, fut))
+        return await asyncio.wait_for(fut, timeout)
+
+
+@asynccontextmanager
+async def echo_server(mode: str = "echo", payload: bytes = b"") -> AsyncIterator[int]:
+    """An asyncio TCP server on 127.0.0.1: "echo", or "send-close" (send payload, then FIN)."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            if mode == "echo":
+                while data := await reader.read(65536):
+                    writer.write(data)
+                    await writer.drain()
+            elif mode == "send-close":
+                for piece in payload.split(b"|"):
+                    writer.write(piece)
+                    await writer.drain()
+                    await asyncio.sleep(0.02)
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    try:
+        yield server.sockets[0].getsockname()[1]
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+def refused_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])  # closed again: nothing listens there
+
+
+class TestConnect:
+    def test_connect_write_flush_and_read_back(self) -> None:
+        """Connect fires once; flushed data comes back; outputProgress reports 0 pending."""
+
+        async def body() -> None:
+            async with echo_server() as port:
+                sock = Socket()
+                rec = Recorder(sock)
+                attempt = sock.connect("127.0.0.1", port)
+                assert not sock.connected  # false straight after connect()
+                await attempt
+                assert sock.connected
+                sock.write_utf("héllo")
+                sock.write_int(-2)
+                assert sock.bytes_pending == 12  # 2-byte length + 6 UTF-8 bytes + 4
+                sock.flush()
+                progress = await rec.wait("outputProgress")
+                assert progress.bytes_pending == 0
+                while sock.bytes_available < 12:
+                    await rec.wait("socketData")
+                    await asyncio.sleep(0.01)
+                assert sock.read_utf() == "héllo"
+                assert sock.read_int() == -2
+                assert rec.types().count("connect") == 1
+                assert sock.remote_address == "127.0.0.1"
+                assert sock.remote_port == port
+                assert sock.local_address == "127.0.0.1"
+                assert sock.local_port > 0
+                sock.close()
+
+        run(body)
+
+    def test_refused_port_gives_one_io_error_and_no_connect(self) -> None:
+        """A refused connect gives exactly one ioError #2031 and the awaitable raises."""
+
+        async def body() -> None:
+            sock = Socket()
+            rec = Recorder(sock)
+            port = refused_port()
+            with pytest.raises(IOError, match=r"Error #2031: Socket Error\. URL: 127\.0\.0\.1"):
+                await sock.connect("127.0.0.1", port)
+            await asyncio.sleep(0.05)
+            assert rec.types() == ["ioError"]
+            assert rec.events[0].error_id == 2031
+            assert rec.events[0].text.startswith("Error #2031: Socket Error. URL: 127.0.0.1")
+            assert not sock.connected
+
+        run(body)
+
+    def test_unawaited_failure_logs_nothing(self) -> None:
+        """Nobody awaits a failing connect: no 'exception was never retrieved' report."""
+        reports: list[dict[str, Any]] = []
+
+        async def body() -> None:
+            asyncio.get_running_loop().set_exception_handler(lambda loop, ctx: reports.append(ctx))
+            sock = Socket()
+            rec = Recorder(sock)
+            sock.connect("127.0.0.1", refused_port())
+            await rec.wait("ioError")
+            await asyncio.sleep(0.05)
+            gc.collect()
+
+        run(body)
+        gc.collect()
+        assert reports == []
+
+    def test_unhandled_io_error_is_reported_to_the_loop(self) -> None:
+        """Twin of the above: an ioError with no listener is reported (AS3's #2044)."""
+        reports: list[dict[str, Any]] = []
+
+        async def body() -> None:
+            asyncio.get_running_loop().set_exception_handler(lambda loop, ctx: reports.append(ctx))
+            sock = Socket()
+            with pytest.raises(IOError):
+                await sock.connect("127.0.0.1", refused_port())
+
+        run(body)
+        assert len(reports) == 1
+        assert "ioError" in str(reports[0]["exception"])
+
+    @pytest.mark.parametrize("port", [-1, 65536, 70000])
+    def test_port_out_of_range_is_security_error_2003(self, port: int) -> None:
+        """Ports outside 0..65535 raise SecurityError #2003 at once, with no event."""
+
+        async def body() -> None:
+            sock = Socket()
+            rec = Recorder(sock)
+            with pytest.raises(SecurityError, match="#2003") as info:
+                sock.connect("127.0.0.1", port)
+            assert info.value.error_id == 2003
+            await asyncio.sleep(0)
+            assert rec.events == []
+
+        run(body)
+
+    def test_port_at_the_range_edge_is_attempted(self) -> None:
+        """Twin: port 65535 is valid, so it gives an event (refused), not an exception."""
+
+        async def body() -> None:
+            sock = Socket()
+            rec = Recorder(sock)
+            sock.connect("127.0.0.1", 65535)
+            event = await rec.wait("ioError")
+            assert event.error_id == 2031
+
+        run(body)
+
+    def test_connect_without_a_running_loop_is_refused(self) -> None:
+        """connect() outside an event loop raises instead of hanging."""
+        from securesocket.exceptions import IllegalOperationError
+
+        with pytest.raises(IllegalOperationError, match="running asyncio event loop"):
+            Socket().connect("127.0.0.1", 1)
+
+
+class TestTimeout:
+    def test_default_and_clamp(self) -> None:
+        """timeout defaults to 20000 ms; values below 250 become 250."""
+        sock = Socket()
+        assert sock.timeout == DEFAULT_TIMEOUT_MS == 20000
+        sock.timeout = 10
+        assert sock.timeout == 250
+        sock.timeout = 1000
+        assert sock.timeout == 1000
+
+    def test_expiry_gives_security_error_2048(self) -> None:
+        """A connect that never completes ends with one securityError #2048 after timeout."""
+
+        async def body() -> None:
+            # A listener whose accept queue is full: further SYNs are dropped, so the TCP
+            # connect neither succeeds nor fails.
+            listener = socket.create_server(("127.0.0.1", 0), backlog=0)
+            fillers = []
+            try:
+                port = listener.getsockname()[1]
+                for _ in range(4):
+                    filler = socket.socket()
+                    filler.setblocking(False)
+                    filler.connect_ex(("127.0.0.1", port))
+                    fillers.append(filler)
+                await asyncio.sleep(0.05)
+                sock = Socket()
+                sock.timeout = 250
+                rec = Recorder(sock)
+                loop = asyncio.get_running_loop()
+                started = loop.time()
+                with pytest.raises(SecurityError, match="#2048") as info:
+                    await sock.connect("127.0.0.1", port)
+                assert loop.time() - started >= 0.2  # not before the timeout
+                assert info.value.error_id == 2048
+                await asyncio.sleep(0.05)
+                assert rec.types() == ["securityError"]
+                assert rec.events[0].error_id == 2048
+            finally:
+                for filler in fillers:
+                    filler.close()
+                listener.close()
+
+        run(body)
+
+
+class TestClose:
+    def test_remote_close_dispatches_close_and_keeps_data_readable(self) -> None:
+        """The peer closing gives one close event; what it sent can still be read."""
+
+        async def body() -> None:
+            async with echo_server("send-close", b"abc|def|ghi") as port:
+                sock = Socket()
+                rec = Recorder(sock)
+                await sock.connect("127.0.0.1", port)
+                await rec.wait("close")
+                assert not sock.connected
+                assert rec.types().count("close") == 1
+                data_events = [e for e in rec.events if e.type == "socketData"]
+                assert sum(e.bytes_loaded for e in data_events) == 9
+                assert sock.read_utf_bytes(sock.bytes_available) == "abcdefghi"
+                with pytest.raises(EOFError):
+                    sock.read_byte()
+
+        run(body)
+
+    def test_one_socket_data_per_chunk_with_its_size(self) -> None:
+        """Each socketData's bytesLoaded is the size of the chunk that arrived."""
+
+        async def body() -> None:
+            async with echo_server("send-close", b"12345|678") as port:
+                sock = Socket()
+                rec = Recorder(sock)
+                seen: list[tuple[float, int]] = []
+                sock.add_event_listener(
+                    "socketData", lambda e: seen.append((e.bytes_loaded, sock.bytes_available))
+                )
+                await sock.connect("127.0.0.1", port)
+                await rec.wait("close")
+                before = 0
+                for loaded, available in seen:
+                    assert loaded == available - before
+                    before = available
+                assert before == 8
+
+        run(body)
+
+    def test_local_close_dispatches_nothing_and_invalidates_io(self) -> None:
+        """close() gives no close event; reads/writes/flush then raise IOError #2002."""
+
+        async def body() -> None:
+            async with echo_server() as port:
+                sock = Socket()
+                rec = Recorder(sock)
+                await sock.connect("127.0.0.1", port)
+                sock.close()
+                await asyncio.sleep(0.05)
+                assert "close" not in rec.types()
+                assert not sock.connected
+                for op in (sock.read_byte, lambda: sock.write_byte(1), sock.flush):
+                    with pytest.raises(IOError, match="#2002") as info:
+                        op()
+                    assert info.value.error_id == 2002
+                # The socket can be reused.
+                await sock.connect("127.0.0.1", port)
+                assert sock.connected
+                sock.close()
+
+        run(body)
+
+    def test_close_on_a_never_connected_socket_is_io_error(self) -> None:
+        """close() before any connect raises IOError #2002; write too."""
+        sock = Socket()
+        with pytest.raises(IOError, match="#2002"):
+            sock.close()
+        with pytest.raises(IOError, match="#2002"):
+            sock.write_utf_bytes("x")
+
+    def test_close_during_connect_ends_the_attempt_silently(self) -> None:
+        """A local close mid-attempt dispatches nothing; the awaitable raises IOError."""
+
+        async def body() -> None:
+            async with echo_server() as port:
+                sock = Socket()
+                rec = Recorder(sock)
+                attempt = sock.connect("127.0.0.1", port)
+                sock.close()
+                with pytest.raises(IOError, match="closed before"):
+                    await attempt
+                await asyncio.sleep(0.05)
+                assert rec.events == []
+
+        run(body)
+
+    def test_reconnect_closes_the_first_connection_without_an_event(self) -> None:
+        """connect() on a connected socket closes the old connection first (no close event)."""
+
+        async def body() -> None:
+            async with echo_server() as port:
+                sock = Socket()
+                rec = Recorder(sock)
+                await sock.connect("127.0.0.1", port)
+                first_local = sock.local_port
+                await sock.connect("127.0.0.1", port)
+                assert sock.local_port != first_local
+                await asyncio.sleep(0.05)
+                assert rec.types() == [Event.CONNECT, Event.CONNECT]
+                sock.close()
+
+        run(body)
