@@ -53,7 +53,7 @@ def _check_host(host: str) -> str:
     try:
         ascii_name = name.encode("idna").decode("ascii")
     except UnicodeError as exc:
-        raise HostSyntaxError(f"not a valid host name ({exc})") from exc
+        raise HostSyntaxError(f"not a host name or IP address ({exc})") from exc
     if not all(_LABEL.match(label) for label in ascii_name.split(".")):
         raise HostSyntaxError("not a host name or IP address")
     return name

@@ -1,0 +1,133 @@
+"""`securesocket audit` as a command: usage errors, exit codes, and hosts that fail to answer."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+from test_audit_support import plaintext_server, refused_port, silent_listener
+
+from securesocket.audit.cli import main
+from securesocket.audit.schema import audit_schema
+
+
+def _json(capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    data: dict[str, object] = json.loads(capsys.readouterr().out)
+    jsonschema.validate(data, audit_schema())
+    return data
+
+
+class TestUsage:
+    @pytest.mark.parametrize(
+        ("argv", "message"),
+        [
+            (["audit"], "exactly one of"),
+            (["audit", "a.example", "--matrix"], "exactly one of"),
+            (["audit", "a.example:0"], "outside 1-65535"),
+            (["audit", "a.example", "--timeout", "0"], "--timeout must be a positive"),
+            (["audit", "a.example", "--at", "yesterday"], "not an ISO 8601 time"),
+            (["audit", "a.example", "--add-cert", "/nonexistent.pem"], "cannot read"),
+            (["audit", "a.example", "--concurrency", "3"], "--concurrency needs --hosts"),
+            (["audit", "--hosts", "x", "--resume"], "--resume needs --hosts and --output"),
+            (["audit", "--hosts", "/nonexistent-list"], "cannot read it"),
+            (["audit", "--scenario", "good", "a.example"], "--scenario needs --matrix"),
+        ],
+    )
+    def test_usage_errors_exit_2_with_a_message(
+        self, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Bad arguments exit 2 and say what is wrong on stderr, with nothing on stdout."""
+        assert main(argv) == 2
+        captured = capsys.readouterr()
+        assert message in captured.err
+        assert captured.out == ""
+
+    @pytest.mark.parametrize(
+        "argv", [["audit", "a.example", "--revocation", "maybe"], ["frobnicate"], []]
+    )
+    def test_argparse_errors_exit_2(
+        self, argv: list[str], capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Unknown choices and commands are usage errors too."""
+        assert main(argv) == 2
+        assert "usage:" in capsys.readouterr().err
+
+    def test_add_cert_rejects_a_file_that_is_not_a_certificate(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--add-cert with garbage in the file is a usage error naming the file."""
+        junk = tmp_path / "junk.der"
+        junk.write_bytes(b"\x00not a certificate")
+        assert main(["audit", "a.example", "--add-cert", f"{junk}:trusted"]) == 2
+        assert "not a DER or PEM certificate" in capsys.readouterr().err
+
+    def test_help_documents_exit_codes(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """--help exits 0 and lists every exit code."""
+        assert main(["audit", "--help"]) == 0
+        out = capsys.readouterr().out
+        for line in ("0  trusted", "1  not trusted", "2  usage error", "3  could not reach"):
+            assert line in out
+
+
+class TestUnreachable:
+    def test_refused(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A port that refuses gives exit 3 and a connection-refused result."""
+        with refused_port() as port:
+            assert main(["audit", f"127.0.0.1:{port}", "--json"]) == 3
+        data = _json(capsys)
+        assert data["outcome"] == "unreachable"
+        assert data["status"] == "invalid"
+        assert data["error"] == {
+            "reason": "connection-refused",
+            "message": f"127.0.0.1 port {port} refused the connection",
+            "trace": None,
+        }
+
+    def test_never_answers(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A listener that never speaks gives exit 3 and a timeout within --timeout."""
+        with silent_listener() as port:
+            assert main(["audit", f"127.0.0.1:{port}", "--timeout", "0.5", "--json"]) == 3
+        data = _json(capsys)
+        assert data["error"]["reason"] == "timeout"  # type: ignore[index]
+
+    def test_not_tls(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A server that answers in plain text gives exit 3 and a TLS handshake failure."""
+        with plaintext_server() as port:
+            assert main(["audit", f"127.0.0.1:{port}", "--timeout", "5", "--json"]) == 3
+        data = _json(capsys)
+        assert data["error"]["reason"] == "tls-handshake-failed"  # type: ignore[index]
+
+    def test_unresolvable_name(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A name that does not resolve gives exit 3 and says so (.invalid never resolves)."""
+        assert main(["audit", "no-such-host.invalid", "--json"]) == 3
+        assert _json(capsys)["error"]["reason"] == "name-not-resolved"  # type: ignore[index]
+
+    def test_console_view_of_a_refusal(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """The console view says UNREACHABLE and why, without colour when not a terminal."""
+        with refused_port() as port:
+            assert main(["audit", f"127.0.0.1:{port}"]) == 3
+        out = capsys.readouterr().out
+        assert "UNREACHABLE" in out
+        assert "refused the connection" in out
+        assert "\033[" not in out
+
+
+class TestSubprocess:
+    def test_python_dash_m_runs_the_command(self) -> None:
+        """`python -m securesocket audit` runs as a real process: JSON on stdout, exit 3."""
+        with refused_port() as port:
+            proc = subprocess.run(
+                [sys.executable, "-m", "securesocket", "audit", f"127.0.0.1:{port}", "--json"],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+        assert proc.returncode == 3, proc.stderr
+        data = json.loads(proc.stdout)
+        jsonschema.validate(data, audit_schema())
+        assert data["target"] == {"host": "127.0.0.1", "port": port, "server_name": "127.0.0.1"}

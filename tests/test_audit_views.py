@@ -1,0 +1,275 @@
+"""The audit's results as data, and their two views: JSON (validated by the schema) and console."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import pickle
+from pathlib import Path
+
+import jsonschema
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
+
+from securesocket import CertificateStatus
+from securesocket.audit.describe import describe_certificate, describe_der
+from securesocket.audit.jsonio import JSONFormatError, dumps, from_jsonable, loads_result
+from securesocket.audit.model import (
+    AuditResult,
+    CertificateRevocationInfo,
+    ConnectionInfo,
+    ErrorInfo,
+    ErrorReason,
+    MatrixCell,
+    MatrixReport,
+    MatrixRow,
+    Outcome,
+    ProblemInfo,
+    RevocationAttemptInfo,
+    RevocationInfo,
+    Settings,
+    Target,
+)
+from securesocket.audit.render import render_matrix, render_result
+from securesocket.audit.schema import audit_schema, schema_text
+
+
+SCHEMA_PATH = Path(__file__).parent.parent / "securesocket" / "audit" / "schema.json"
+
+
+def _cert(cn: str, key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> x509.Certificate:
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(0xABCDEF)
+        .not_valid_before(dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+        .not_valid_after(dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+        .sign(key, hashes.SHA256())
+    )
+
+
+EC_CERT = _cert("ec.example", ec.generate_private_key(ec.SECP256R1()))
+RSA_CERT = _cert("rsa.example", rsa.generate_private_key(public_exponent=65537, key_size=2048))
+
+
+def _result(status: CertificateStatus = CertificateStatus.REVOKED) -> AuditResult:
+    info = describe_certificate(EC_CERT)
+    revocation = RevocationInfo(
+        policy="hard-fail",
+        accepted=False,
+        status=status,
+        summary="hard-fail: leaf revoked",
+        certificates=(
+            CertificateRevocationInfo(
+                depth=0,
+                subject=info.subject,
+                serial=info.serial,
+                policy="hard-fail",
+                declared=("ocsp http://127.0.0.1:1/",),
+                attempts=(
+                    RevocationAttemptInfo(
+                        method="ocsp",
+                        origin="fetched",
+                        url="http://127.0.0.1:1/",
+                        latency_ms=1.5,
+                        outcome="revoked",
+                        detail="signed by the issuer",
+                        revocation_reason="keyCompromise",
+                        revocation_time="2025-06-01T00:00:00+00:00",
+                    ),
+                ),
+                decision="revoked",
+                accepted=False,
+                reason="revoked by OCSP",
+            ),
+        ),
+    )
+    return AuditResult(
+        target=Target("127.0.0.1", 4433, "ec.example"),
+        settings=Settings("hard-fail", "none", None, 5.0, 1, 0),
+        outcome=Outcome.TRUSTED if status is CertificateStatus.TRUSTED else Outcome.NOT_TRUSTED,
+        status=status,
+        connection=ConnectionInfo("127.0.0.1", "TLSv1.3", "TLS_AES_128_GCM_SHA256", False),
+        chain_sent=(info,),
+        path_built=(info,),
+        problems=(ProblemInfo("revoked", "the leaf is revoked", status, 0),),
+        rejected_paths=(),
+        revocation=revocation,
+        error=None,
+        started_at="2026-11-26T00:00:00+00:00",
+        duration_ms=12.5,
+    )
+
+
+def _unreachable() -> AuditResult:
+    return dataclasses.replace(
+        _result(),
+        outcome=Outcome.UNREACHABLE,
+        status=CertificateStatus.INVALID,
+        connection=None,
+        chain_sent=(),
+        path_built=(),
+        problems=(),
+        revocation=None,
+        error=ErrorInfo(ErrorReason.CONNECTION_REFUSED, "refused", None),
+    )
+
+
+def _matrix() -> MatrixReport:
+    def cell(policy: str, expected: CertificateStatus, actual: CertificateStatus) -> MatrixCell:
+        return MatrixCell(policy, expected, actual, expected is actual, "detail", None)
+
+    t, r = CertificateStatus.TRUSTED, CertificateStatus.REVOKED
+    revoked_row = MatrixRow(
+        "revoked-crl",
+        "leaf revoked by CRL",
+        (cell("off", t, t), cell("soft-fail", r, r), cell("hard-fail", r, t)),
+        None,
+    )
+    good_row = MatrixRow(
+        "good", "", (cell("off", t, t), cell("soft-fail", t, t), cell("hard-fail", t, t)), None
+    )
+    broken_row = MatrixRow("broken", "", (), "RuntimeError: s_server did not start")
+    return MatrixReport(
+        ("off", "soft-fail", "hard-fail"), (revoked_row, good_row, broken_row), False, 10.0
+    )
+
+
+class TestJSON:
+    def test_committed_schema_is_current(self) -> None:
+        """The committed schema.json is exactly what `make schema` generates from the model."""
+        assert schema_text() == SCHEMA_PATH.read_text(encoding="utf-8")
+
+    @pytest.mark.parametrize("result", [_result(), _unreachable()], ids=["revoked", "unreachable"])
+    def test_result_round_trips_and_validates(self, result: AuditResult) -> None:
+        """A result's JSON validates against the schema and decodes back to an equal result."""
+        data = json.loads(dumps(result))
+        jsonschema.validate(data, audit_schema())
+        assert result == loads_result(dumps(result, indent=None))
+
+    def test_matrix_validates(self) -> None:
+        """A matrix report's JSON validates against the schema and round-trips."""
+        report = _matrix()
+        data = json.loads(dumps(report))
+        jsonschema.validate(data, audit_schema())
+        assert report == from_jsonable(MatrixReport, data)
+
+    def test_schema_rejects_a_wrong_status(self) -> None:
+        """The schema is not vacuous: a status outside CertificateStatus fails validation."""
+        data = json.loads(dumps(_result()))
+        data["status"] = "fine"
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(data, audit_schema())
+
+    def test_schema_rejects_a_missing_field(self) -> None:
+        """Every field is required: dropping one fails validation."""
+        data = json.loads(dumps(_result()))
+        del data["target"]["port"]
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(data, audit_schema())
+
+    @pytest.mark.parametrize(
+        ("text", "match"),
+        [("{", "not JSON"), ("[]", "expected an object"), ('{"target": 1}', "missing")],
+    )
+    def test_decoding_garbage_raises_format_error(self, text: str, match: str) -> None:
+        """Text that is not a result raises JSONFormatError saying why, never another error."""
+        with pytest.raises(JSONFormatError, match=match):
+            loads_result(text)
+
+    def test_decoding_a_wrong_enum_value_names_the_field(self) -> None:
+        """A bad enum value is reported with its JSON path."""
+        data = json.loads(dumps(_result()))
+        data["outcome"] = "great"
+        with pytest.raises(JSONFormatError, match=r"\$\.outcome"):
+            from_jsonable(AuditResult, data)
+
+    def test_results_pickle(self) -> None:
+        """Results pickle unchanged (they travel back from Dask workers)."""
+        result = _result()
+        assert result == pickle.loads(pickle.dumps(result))  # noqa: S301 - our own bytes
+
+    def test_results_are_frozen(self) -> None:
+        """Results are immutable data."""
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            _result().status = CertificateStatus.TRUSTED  # type: ignore[misc]
+
+
+class TestDescribe:
+    def test_ec_certificate(self) -> None:
+        """An EC certificate shows its curve, serial in hex and signature algorithm."""
+        info = describe_certificate(EC_CERT)
+        assert (
+            info.subject,
+            info.key,
+            info.serial,
+            info.signature_algorithm,
+        ) == ("CN=ec.example", "EC secp256r1", "ABCDEF", "ecdsa-with-SHA256")
+        assert info.not_after.startswith("2030-01-01")
+
+    def test_rsa_certificate(self) -> None:
+        """An RSA certificate shows its key size."""
+        assert describe_certificate(RSA_CERT).key == "RSA 2048"
+
+    def test_unparsable_der_is_shown_not_raised(self) -> None:
+        """Bytes that are not a certificate are described as unparsable, with a fingerprint."""
+        info = describe_der(b"\x30\x03\x02\x01\x00")
+        assert info.subject.startswith("(unparsable")
+        assert len(info.sha256) == 64
+
+
+class TestConsole:
+    def test_not_trusted_result_shows_everything(self) -> None:
+        """The console view shows protocol, cipher, the chain, the path, problems and revocation."""
+        text = render_result(_result())
+        for expected in (
+            "TLSv1.3",
+            "TLS_AES_128_GCM_SHA256",
+            "Chain as sent (1)",
+            "Path as built (1)",
+            "EC secp256r1",
+            "ecdsa-with-SHA256",
+            "the leaf is revoked",
+            "policy hard-fail",
+            "http://127.0.0.1:1/",
+            "1.5 ms",
+            "keyCompromise",
+            "NOT-TRUSTED",
+        ):
+            assert expected in text
+
+    def test_unreachable_result_shows_the_error(self) -> None:
+        """An unreachable host shows why, and no chain."""
+        text = render_result(_unreachable())
+        assert "connection-refused: refused" in text
+        assert "Chain as sent" not in text
+
+    def test_colour_only_when_asked(self) -> None:
+        """ANSI colour codes appear with colour on and never with colour off."""
+        assert "\033[" in render_result(_result(), colour=True)
+        assert "\033[" not in render_result(_result(), colour=False)
+
+    def test_matrix_marks_the_soft_fail_hole_and_mismatches(self) -> None:
+        """The table marks a revoked certificate accepted, names mismatches and broken rows."""
+        text = render_matrix(_matrix())
+        assert "soft-fail (AIR)" in text
+        assert "trusted !" in text
+        assert "revoked-crl under off" in text
+        assert "MISMATCH revoked-crl under hard-fail: expected revoked, got trusted" in text
+        assert "broken: could not run: RuntimeError" in text
+        assert "outcomes differ" in text
+
+    def test_matrix_without_holes_has_no_mark(self) -> None:
+        """A row where no policy reports revoked gets no accepted-revoked mark."""
+        report = _matrix()
+        only_good = dataclasses.replace(report, rows=report.rows[1:2], all_match=True)
+        text = render_matrix(only_good)
+        assert " !" not in text
+        assert "every outcome matches the catalogue" in text
