@@ -1,0 +1,37 @@
+"""Revocation: OCSP (stapled, fetched, supplied) and CRLs, under an explicit policy, with a report.
+
+Gathering evidence may use the network (`check_revocation`, through `Fetchers`); deciding is pure
+(`evaluate_offline`, `decide`). See docs/CONTRACTS.md for the status each outcome gives.
+"""
+
+from __future__ import annotations
+
+from .check import check_revocation, evaluate_offline
+from .fetch import CrlCache, CRLFetcher, Fetchers, HttpFetcher, OCSPFetcher
+from .policy import Method, RevocationPolicy, RevocationRules
+from .report import (
+    Attempt,
+    CertificateDecision,
+    CertificateRevocation,
+    Outcome,
+    RevocationReport,
+)
+
+
+__all__ = [
+    "Attempt",
+    "CRLFetcher",
+    "CertificateDecision",
+    "CertificateRevocation",
+    "CrlCache",
+    "Fetchers",
+    "HttpFetcher",
+    "Method",
+    "OCSPFetcher",
+    "Outcome",
+    "RevocationPolicy",
+    "RevocationReport",
+    "RevocationRules",
+    "check_revocation",
+    "evaluate_offline",
+]

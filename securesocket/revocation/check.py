@@ -1,0 +1,364 @@
+"""Revocation checking of a validated path: gather the evidence, then decide purely.
+
+# Model
+`evaluate_offline` uses only what the caller hands over (CRLs, OCSP responses, the staple) and
+never touches the network: `verify_chain` calls it. `check_revocation` does the same, and when a
+method gave no decisive answer it fetches (OCSP from the AIA URLs, CRLs from the distribution
+points) through the injectable `Fetchers`, concurrently for every certificate, then decides with
+the same pure functions. Methods are tried in `RevocationRules.order`; the first decisive
+answer (good or revoked) for a certificate ends its search.
+
+# Invariants
+- The anchor (last element of the path) is never checked.
+- Nothing raises for bad evidence or a failed fetch: each becomes an `Attempt` in the report.
+- `check_revocation` never blocks the event loop (fetches run in the executor or are awaited).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from cryptography import x509
+from cryptography.x509 import ocsp as x509_ocsp
+
+from ..exceptions import FetchError
+from .crl import ParsedCrl, load_crl
+from .crl_check import CrlContext, MethodResult, check_crls, signer_revocation_problem
+from .decide import build_report, decide_certificate
+from .fetch import Fetchers, FetchSession, default_fetchers, scheme_problem
+from .ocsp import build_request, find_single, judge_response, must_staple, ocsp_urls
+from .policy import Method, RevocationPolicy, RevocationRules
+from .report import Attempt, CertificateRevocation, Outcome, RevocationReport
+
+
+__all__ = ["check_revocation", "evaluate_offline"]
+
+IssuerValidator = Callable[[x509.Certificate], bool]
+CrlInput = bytes | x509.CertificateRevocationList
+OcspInput = bytes | x509_ocsp.OCSPResponse
+
+
+def _crl_urls(cert: x509.Certificate) -> tuple[list[str], list[str]]:
+    """(http URLs to fetch, descriptions of the other declared distribution points)."""
+    try:
+        dps = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    except x509.ExtensionNotFound:
+        return [], []
+    fetchable: list[str] = []
+    other: list[str] = []
+    for dp in dps:
+        for name in dp.full_name or ():
+            if isinstance(name, x509.UniformResourceIdentifier):
+                problem = scheme_problem(name.value)
+                (other if problem else fetchable).append(
+                    f"{name.value} ({problem})" if problem else name.value
+                )
+            elif isinstance(name, x509.DirectoryName):
+                other.append(f"{name.value.rfc4514_string()} (directory name)")
+        if dp.relative_name is not None or (not dp.full_name and dp.crl_issuer):
+            other.append("a distribution point relative to the CRL issuer")
+    return fetchable, other
+
+
+def _declared(cert: x509.Certificate, depth: int) -> tuple[str, ...]:
+    fetchable, other = _crl_urls(cert)
+    out = [f"ocsp {u}" for u in ocsp_urls(cert)]
+    out += [f"crl {u}" for u in fetchable] + [f"crl {d}" for d in other]
+    if depth == 0 and must_staple(cert):
+        out.append("must-staple")
+    return tuple(out)
+
+
+def _parse_ocsp(data: OcspInput) -> x509_ocsp.OCSPResponse | str:
+    if isinstance(data, x509_ocsp.OCSPResponse):
+        return data
+    try:
+        return x509_ocsp.load_der_ocsp_response(data)
+    except ValueError as exc:
+        return f"not a DER OCSP response ({exc})"
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """What is known before any fetch: the path, the rules, the supplied data."""
+
+    path: tuple[x509.Certificate, ...]
+    rules: RevocationRules
+    at: datetime
+    ctx: CrlContext
+    ocsp: tuple[x509_ocsp.OCSPResponse | str, ...]
+    staple: bytes | None
+
+    @classmethod
+    def build(  # noqa: PLR0917 - internal, called once per entry point
+        cls,
+        path: Sequence[x509.Certificate],
+        policy: RevocationPolicy | RevocationRules | str | None,
+        at: datetime,
+        crls: Iterable[CrlInput],
+        ocsp_responses: Iterable[OcspInput],
+        staple: bytes | None,
+        issuer_validator: IssuerValidator | None,
+        signer_certs: Iterable[x509.Certificate],
+    ) -> _Evidence:
+        rules = RevocationRules.of(policy)
+        path = tuple(path)
+        parsed = tuple(load_crl(c, origin="supplied") for c in crls)
+        ctx = CrlContext(path, tuple(signer_certs), issuer_validator, at, rules, parsed)
+        responses = tuple(_parse_ocsp(r) for r in ocsp_responses)
+        return cls(path, rules, at, ctx, responses, staple)
+
+    def with_crls(self, extra: Sequence[ParsedCrl]) -> CrlContext:
+        return replace(self.ctx, crls=self.ctx.crls + tuple(extra)) if extra else self.ctx
+
+    def responder_check(self, ctx: CrlContext) -> Callable[[x509.Certificate], str | None]:
+        return lambda delegate: signer_revocation_problem(delegate, ctx, frozenset())
+
+    def staple_result(self, depth: int) -> MethodResult:
+        if depth != 0 or not self.staple:
+            return MethodResult(None, ())
+        attempt = judge_response(
+            self.staple,
+            self.path[0],
+            self.path[1],
+            at=self.at,
+            rules=self.rules,
+            method=Method.STAPLE,
+            origin="staple",
+            responder_check=self.responder_check(self.ctx),
+        )
+        return MethodResult(attempt.outcome, (attempt,))
+
+    def supplied_ocsp(self, depth: int, ctx: CrlContext) -> MethodResult:
+        cert, issuer = self.path[depth], self.path[depth + 1]
+        attempts = []
+        for response in self.ocsp:
+            if isinstance(response, str):
+                if depth == 0:  # unreadable: say so once, on the leaf
+                    attempts.append(Attempt(Method.OCSP, "supplied", Outcome.ERROR, response))
+                continue
+            about_it = (
+                response.response_status is not x509_ocsp.OCSPResponseStatus.SUCCESSFUL
+                or find_single(response, cert, issuer) is not None
+            )
+            if not about_it:
+                continue
+            if response.response_status is not x509_ocsp.OCSPResponseStatus.SUCCESSFUL and depth:
+                continue  # a bare error status names no certificate: report it on the leaf only
+            attempt = judge_response(
+                response,
+                cert,
+                issuer,
+                at=self.at,
+                rules=self.rules,
+                responder_check=self.responder_check(ctx),
+            )
+            attempts.append(attempt)
+            if attempt.outcome.decisive:
+                break
+        return _combine(attempts)
+
+    def crl_result(self, depth: int, ctx: CrlContext, urls: Iterable[str] = ()) -> MethodResult:
+        return check_crls(self.path[depth], depth, ctx, declared_urls=frozenset(urls))
+
+    def has_source(self, depth: int, results: Sequence[MethodResult]) -> bool:
+        cert = self.path[depth]
+        if ocsp_urls(cert) or _crl_urls(cert)[0]:
+            return True
+        return any(a.outcome is not Outcome.SKIPPED for r in results for a in r.attempts)
+
+    def decide(self, depth: int, results: Sequence[MethodResult]) -> CertificateRevocation:
+        cert = self.path[depth]
+        policy = self.rules.for_depth(depth)
+        return decide_certificate(
+            depth,
+            cert,
+            policy,
+            _declared(cert, depth),
+            results,
+            has_source=self.has_source(depth, results),
+            staple_required=(
+                depth == 0
+                and self.rules.enforce_must_staple
+                and Method.STAPLE in self.rules.order
+                and must_staple(cert)
+            ),
+        )
+
+
+def _combine(attempts: Sequence[Attempt]) -> MethodResult:
+    """One method's verdict from its attempts: revoked beats good beats the rest."""
+    if not attempts:
+        return MethodResult(None, ())
+    outcomes = [a.outcome for a in attempts]
+    for outcome in (Outcome.REVOKED, Outcome.GOOD, Outcome.UNKNOWN, Outcome.STALE, Outcome.ERROR):
+        if outcome in outcomes:
+            return MethodResult(outcome, tuple(attempts))
+    return MethodResult(Outcome.SKIPPED, tuple(attempts))
+
+
+def _not_fetched(urls: Iterable[str], method: Method) -> list[Attempt]:
+    return [
+        Attempt(method, "offline", Outcome.SKIPPED, "offline evaluation: not fetched", url=u)
+        for u in urls
+    ]
+
+
+def evaluate_offline(
+    path: Sequence[x509.Certificate],
+    *,
+    policy: RevocationPolicy | RevocationRules | str | None,
+    at: datetime | None,
+    crls: Iterable[CrlInput] = (),
+    ocsp_responses: Iterable[OcspInput] = (),
+    staple: bytes | None = None,
+    issuer_validator: IssuerValidator | None = None,
+    signer_certs: Iterable[x509.Certificate] = (),
+) -> RevocationReport:
+    """Decide revocation for `path` (leaf → anchor) from supplied data only. Pure; no network.
+
+    `at` is the validation time (None: now, the one impurity, for callers that validate now).
+
+    `signer_certs` are certificates outside the path that may have signed a CRL (a separate
+    CRL-signing key, an indirect CRL issuer); they count only when `issuer_validator` says they
+    chain to the same anchors, and their own status is checked against the CRLs.
+    """
+    when = at if at is not None else datetime.now(UTC)
+    ev = _Evidence.build(
+        path, policy, when, crls, ocsp_responses, staple, issuer_validator, signer_certs
+    )
+    certificates = []
+    for depth in range(len(ev.path) - 1):
+        results: list[MethodResult] = []
+        if ev.rules.for_depth(depth).checks:
+            for method in ev.rules.order:
+                if method is Method.STAPLE:
+                    result = ev.staple_result(depth)
+                elif method is Method.OCSP:
+                    result = ev.supplied_ocsp(depth, ev.ctx)
+                    if not result.outcome or not result.outcome.decisive:
+                        skipped = _not_fetched(ocsp_urls(ev.path[depth]), Method.OCSP)
+                        result = MethodResult(result.outcome, result.attempts + tuple(skipped))
+                else:
+                    result = ev.crl_result(depth, ev.ctx)
+                    if not result.outcome or not result.outcome.decisive:
+                        skipped = _not_fetched(_crl_urls(ev.path[depth])[0], Method.CRL)
+                        result = MethodResult(result.outcome, result.attempts + tuple(skipped))
+                results.append(result)
+                if result.outcome and result.outcome.decisive:
+                    break
+        certificates.append(ev.decide(depth, results))
+    return build_report(ev.rules, certificates, when)
+
+
+async def check_revocation(
+    path: Sequence[x509.Certificate],
+    *,
+    policy: RevocationPolicy | RevocationRules | str | None,
+    at: datetime | None = None,
+    staple: bytes | None = None,
+    crls: Iterable[CrlInput] = (),
+    ocsp_responses: Iterable[OcspInput] = (),
+    fetchers: Fetchers | None = None,
+    issuer_validator: IssuerValidator | None = None,
+    signer_certs: Iterable[x509.Certificate] = (),
+) -> RevocationReport:
+    """Decide revocation for `path` (leaf → anchor), fetching what the certificates declare.
+
+    Supplied data is used first; fetching happens only for a certificate whose earlier methods
+    gave no decisive answer. Failures end up in the report, never as exceptions.
+    """
+    when = at if at is not None else datetime.now(UTC)
+    ev = _Evidence.build(
+        path, policy, when, crls, ocsp_responses, staple, issuer_validator, signer_certs
+    )
+    session = FetchSession(fetchers or default_fetchers(), when)
+    certificates = await asyncio.gather(
+        *(_check_one(ev, session, depth) for depth in range(len(ev.path) - 1))
+    )
+    return build_report(ev.rules, certificates, when)
+
+
+async def _check_one(ev: _Evidence, session: FetchSession, depth: int) -> CertificateRevocation:
+    results: list[MethodResult] = []
+    if ev.rules.for_depth(depth).checks:
+        for method in ev.rules.order:
+            if method is Method.STAPLE:
+                result = ev.staple_result(depth)
+            elif method is Method.OCSP:
+                result = await _ocsp(ev, session, depth)
+            else:
+                result = await _crls(ev, session, depth)
+            results.append(result)
+            if result.outcome and result.outcome.decisive:
+                break
+    return ev.decide(depth, results)
+
+
+async def _ocsp(ev: _Evidence, session: FetchSession, depth: int) -> MethodResult:
+    supplied = ev.supplied_ocsp(depth, ev.ctx)
+    if supplied.outcome and supplied.outcome.decisive:
+        return supplied
+    attempts = list(supplied.attempts)
+    cert, issuer = ev.path[depth], ev.path[depth + 1]
+    for url in ocsp_urls(cert):
+        problem = scheme_problem(url)
+        if problem:
+            attempts.append(Attempt(Method.OCSP, "fetched", Outcome.SKIPPED, problem, url=url))
+            continue
+        nonce = os.urandom(16) if ev.rules.ocsp_nonce else None
+        request = build_request(cert, issuer, nonce=nonce)
+        try:
+            data, latency = await session.ocsp(url, request)
+        except FetchError as exc:
+            attempts.append(Attempt(Method.OCSP, "fetched", Outcome.ERROR, exc.reason, url=url))
+            continue
+        attempt = judge_response(
+            data,
+            cert,
+            issuer,
+            at=ev.at,
+            rules=ev.rules,
+            origin="fetched",
+            url=url,
+            latency_ms=latency,
+            nonce=nonce,
+            responder_check=ev.responder_check(ev.ctx),
+        )
+        attempts.append(attempt)
+        if attempt.outcome.decisive:
+            break
+    return _combine(attempts)
+
+
+async def _crls(ev: _Evidence, session: FetchSession, depth: int) -> MethodResult:
+    offline = ev.crl_result(depth, ev.ctx)
+    if offline.outcome and offline.outcome.decisive:
+        return offline
+    urls, _ = _crl_urls(ev.path[depth])
+    if not urls:
+        return offline
+    fetched = await asyncio.gather(*(_fetch_crl(session, u) for u in urls))
+    failures = [f for f in fetched if isinstance(f, Attempt)]
+    crls = [f[0] for f in fetched if not isinstance(f, Attempt)]
+    latency = {f[0].url: f[1] for f in fetched if not isinstance(f, Attempt)}
+    result = ev.crl_result(depth, ev.with_crls(crls), urls)
+    attempts = [
+        replace(a, latency_ms=latency.get(a.url)) if a.url in latency else a
+        for a in result.attempts
+    ]
+    outcome = result.outcome
+    if outcome is None and failures:
+        outcome = Outcome.ERROR
+    return MethodResult(outcome, tuple(failures) + tuple(attempts))
+
+
+async def _fetch_crl(session: FetchSession, url: str) -> tuple[ParsedCrl, float | None] | Attempt:
+    try:
+        return await session.crl(url)
+    except FetchError as exc:
+        return Attempt(Method.CRL, "fetched", Outcome.ERROR, exc.reason, url=url)

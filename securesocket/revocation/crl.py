@@ -1,0 +1,174 @@
+"""Parsed CRLs: the fields RFC 5280 §6.3 needs, and a serial index built once per CRL.
+
+`ParsedCrl.from_der` never raises for bad input: a CRL that cannot be used carries `problem`
+(not DER, an unknown critical extension, ...) so the report can say why it was ignored. The index
+maps (certificate issuer, serial) to the entry, so a lookup is one dict access whatever the size
+of the CRL; for indirect CRLs the issuer follows the certificateIssuer entry extensions.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from cryptography import x509
+from cryptography.x509.oid import CRLEntryExtensionOID, ExtensionOID
+
+
+__all__ = ["CrlEntry", "ParsedCrl", "load_crl", "serial_of"]
+
+_KNOWN_CRL_EXTENSIONS = frozenset(
+    {
+        ExtensionOID.AUTHORITY_KEY_IDENTIFIER,
+        ExtensionOID.ISSUER_ALTERNATIVE_NAME,
+        ExtensionOID.CRL_NUMBER,
+        ExtensionOID.DELTA_CRL_INDICATOR,
+        ExtensionOID.ISSUING_DISTRIBUTION_POINT,
+        ExtensionOID.FRESHEST_CRL,
+        ExtensionOID.AUTHORITY_INFORMATION_ACCESS,
+    }
+)
+_KNOWN_ENTRY_EXTENSIONS = frozenset(
+    {
+        CRLEntryExtensionOID.CRL_REASON,
+        CRLEntryExtensionOID.INVALIDITY_DATE,
+        CRLEntryExtensionOID.CERTIFICATE_ISSUER,
+    }
+)
+
+
+@dataclass(frozen=True)
+class CrlEntry:
+    """One revoked certificate: when, and why (`reason` is the RFC 5280 name)."""
+
+    revoked_at: datetime
+    reason: x509.ReasonFlags | None
+
+
+@dataclass(frozen=True, eq=False)
+class ParsedCrl:
+    """A CRL with its §6.3 fields extracted and its entries indexed.
+
+    Attributes:
+        crl: the cryptography object (None when the bytes did not parse).
+        origin: "supplied", "fetched" or "cache"; url: where it came from, if fetched.
+        problem: why it cannot be used at all, or None.
+        entries: (certificate issuer, serial) → `CrlEntry`.
+    """
+
+    crl: x509.CertificateRevocationList | None
+    origin: str
+    url: str | None = None
+    problem: str | None = None
+    issuer: x509.Name = field(default_factory=lambda: x509.Name([]))
+    this_update: datetime | None = None
+    next_update: datetime | None = None
+    number: int | None = None
+    delta_base: int | None = None
+    idp: x509.IssuingDistributionPoint | None = None
+    idp_der: bytes | None = None
+    aki: bytes | None = None
+    entries: Mapping[tuple[x509.Name, int], CrlEntry] = field(default_factory=dict)
+
+    @property
+    def is_delta(self) -> bool:
+        return self.delta_base is not None
+
+    @property
+    def indirect(self) -> bool:
+        return self.idp is not None and self.idp.indirect_crl
+
+    def lookup(self, issuer: x509.Name, serial: int) -> CrlEntry | None:
+        """The entry for the certificate (issuer, serial), in constant time."""
+        return self.entries.get((issuer, serial))
+
+    def describe(self) -> str:
+        kind = "delta CRL" if self.is_delta else "CRL"
+        number = "" if self.number is None else f" #{self.number}"
+        return f"{kind}{number} from {self.issuer.rfc4514_string()}"
+
+
+def serial_of(cert: x509.Certificate) -> int:
+    """The serial number, without the deprecation warning cryptography gives for a
+    non-positive one (PKITS 4.4.15): such a certificate must still be checkable."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cert.serial_number
+
+
+def load_crl(
+    data: bytes | x509.CertificateRevocationList, *, origin: str, url: str | None = None
+) -> ParsedCrl:
+    """Parse DER (or PEM) bytes, or take a parsed CRL, into a `ParsedCrl` (never raises)."""
+    if isinstance(data, x509.CertificateRevocationList):
+        crl = data
+    else:
+        try:
+            if data.lstrip().startswith(b"-----BEGIN"):
+                crl = x509.load_pem_x509_crl(data)
+            else:
+                crl = x509.load_der_x509_crl(data)
+        except ValueError as exc:
+            return ParsedCrl(None, origin, url, problem=f"not a CRL ({exc})")
+    try:
+        return _index(crl, origin, url)
+    except ValueError as exc:  # a malformed extension surfaces on first access
+        return ParsedCrl(crl, origin, url, problem=f"malformed CRL ({exc})", issuer=crl.issuer)
+
+
+def _index(crl: x509.CertificateRevocationList, origin: str, url: str | None) -> ParsedCrl:
+    issuer = crl.issuer
+    problem: str | None = None
+    number = delta_base = None
+    idp = None
+    idp_der = aki = None
+    for ext in crl.extensions:
+        value = ext.value
+        if isinstance(value, x509.CRLNumber):
+            number = value.crl_number
+        elif isinstance(value, x509.DeltaCRLIndicator):
+            delta_base = value.crl_number
+        elif isinstance(value, x509.IssuingDistributionPoint):
+            idp, idp_der = value, value.public_bytes()
+        elif isinstance(value, x509.AuthorityKeyIdentifier):
+            aki = value.key_identifier
+        elif ext.critical and ext.oid not in _KNOWN_CRL_EXTENSIONS:
+            problem = f"unknown critical CRL extension {ext.oid.dotted_string}"
+    indirect = idp is not None and idp.indirect_crl
+    entries: dict[tuple[x509.Name, int], CrlEntry] = {}
+    entry_issuer = issuer
+    with warnings.catch_warnings():
+        # Entries with negative serials (PKITS 4.4.15) load with a deprecation warning.
+        warnings.simplefilter("ignore")
+        for revoked in crl:
+            reason = None
+            for ext in revoked.extensions:
+                value = ext.value
+                if isinstance(value, x509.CRLReason):
+                    reason = value.reason
+                elif isinstance(value, x509.CertificateIssuer) and indirect:
+                    names = value.get_values_for_type(x509.DirectoryName)
+                    if names:
+                        entry_issuer = names[0]
+                elif ext.critical and ext.oid not in _KNOWN_ENTRY_EXTENSIONS:
+                    problem = f"unknown critical CRL entry extension {ext.oid.dotted_string}"
+            entries[(entry_issuer, revoked.serial_number)] = CrlEntry(
+                revoked.revocation_date_utc, reason
+            )
+    return ParsedCrl(
+        crl,
+        origin,
+        url,
+        problem=problem,
+        issuer=issuer,
+        this_update=crl.last_update_utc,
+        next_update=crl.next_update_utc,
+        number=number,
+        delta_base=delta_base,
+        idp=idp,
+        idp_der=idp_der,
+        aki=aki,
+        entries=entries,
+    )
