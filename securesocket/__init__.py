@@ -7,6 +7,19 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from ._amf import TypedObject as TypedObject
+from ._bytearray import ByteArray as ByteArray
+from ._datacodec import Endian as Endian
+from ._datacodec import ObjectEncoding as ObjectEncoding
+from ._events import ErrorEvent as ErrorEvent
+from ._events import Event as Event
+from ._events import EventDispatcher as EventDispatcher
+from ._events import EventPhase as EventPhase
+from ._events import IOErrorEvent as IOErrorEvent
+from ._events import OutputProgressEvent as OutputProgressEvent
+from ._events import ProgressEvent as ProgressEvent
+from ._events import SecurityErrorEvent as SecurityErrorEvent
+from ._events import UnhandledErrorEventError as UnhandledErrorEventError
 from ._status import CertificateStatus as CertificateStatus
 from .exceptions import (
     ArgumentError as ArgumentError,
@@ -26,6 +39,8 @@ from .trust import Problem as Problem
 from .trust import RejectedPath as RejectedPath
 from .trust import Verification as Verification
 from .trust import verify_chain as verify_chain
+from .x509 import X500DistinguishedName as X500DistinguishedName
+from .x509 import X509Certificate as X509Certificate
 
 
 try:
@@ -35,21 +50,36 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
 
 __all__ = [
     "ArgumentError",
+    "ByteArray",
     "CertificateStatus",
     "CertificateVerificationError",
     "ChainVerifier",
     "EOFError",
+    "Endian",
+    "ErrorEvent",
+    "Event",
+    "EventDispatcher",
+    "EventPhase",
     "FetchError",
     "IOError",
+    "IOErrorEvent",
     "IllegalOperationError",
+    "ObjectEncoding",
+    "OutputProgressEvent",
     "PolicyInputs",
     "Problem",
+    "ProgressEvent",
     "RangeError",
     "RejectedPath",
     "SecureSocketError",
     "SecurityError",
+    "SecurityErrorEvent",
     "TLSError",
+    "TypedObject",
+    "UnhandledErrorEventError",
     "Verification",
+    "X500DistinguishedName",
+    "X509Certificate",
     "__version__",
     "verify_chain",
 ]
