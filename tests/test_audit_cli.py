@@ -9,7 +9,12 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from test_audit_support import plaintext_server, refused_port, silent_listener
+from test_audit_support import (
+    fixture_tls_server,
+    plaintext_server,
+    refused_port,
+    silent_listener,
+)
 
 from securesocket.audit.cli import main
 from securesocket.audit.schema import audit_schema
@@ -131,3 +136,84 @@ class TestSubprocess:
         data = json.loads(proc.stdout)
         jsonschema.validate(data, audit_schema())
         assert data["target"] == {"host": "127.0.0.1", "port": port, "server_name": "127.0.0.1"}
+
+
+class TestRealServer:
+    """One host, end to end over loopback against a fixture-PKI `openssl s_server`."""
+
+    def test_trusted_with_the_root_added(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """With the fixture root added as trusted, the server is trusted: exit 0, full report."""
+        with fixture_tls_server(tmp_path) as live:
+            argv = ["audit", f"127.0.0.1:{live.port}", "--trust", "none", "--json"]
+            assert main([*argv, "--add-cert", f"{live.anchor_pem}:trusted"]) == 0
+        data = _json(capsys)
+        assert data["outcome"] == "trusted"
+        assert data["connection"]["protocol"] in ("TLSv1.2", "TLSv1.3")  # type: ignore[index]
+        assert len(data["chain_sent"]) == 2  # type: ignore[arg-type]
+        assert len(data["path_built"]) == 3  # type: ignore[arg-type]
+        assert data["revocation"]["policy"] == "soft-fail"  # type: ignore[index]
+
+    def test_untrusted_without_the_root(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The same server without its root added: exit 1, untrustedSigners, no revocation."""
+        with fixture_tls_server(tmp_path) as live:
+            assert main(["audit", f"127.0.0.1:{live.port}", "--trust", "none", "--json"]) == 1
+        data = _json(capsys)
+        assert (data["outcome"], data["status"]) == ("not-trusted", "untrustedSigners")
+        assert data["revocation"] is None
+
+    def test_root_added_untrusted_does_not_make_it_trusted(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--add-cert without ':trusted' only helps chain building; it is not an anchor."""
+        with fixture_tls_server(tmp_path) as live:
+            argv = ["audit", f"127.0.0.1:{live.port}", "--trust", "none", "--json"]
+            assert main([*argv, "--add-cert", str(live.anchor_pem)]) == 1
+        assert _json(capsys)["status"] == "untrustedSigners"
+
+    def test_wrong_name(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """--servername that the certificate does not name gives principalMismatch."""
+        with fixture_tls_server(tmp_path) as live:
+            argv = ["audit", f"127.0.0.1:{live.port}", "--servername", "other.example"]
+            argv += ["--trust", "none", "--add-cert", f"{live.anchor_pem}:trusted", "--json"]
+            assert main(argv) == 1
+        assert _json(capsys)["status"] == "principalMismatch"
+
+    def test_require_rejects_a_certificate_without_revocation_sources(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Under require, no revocation information at all is invalid (CONTRACTS.md table)."""
+        with fixture_tls_server(tmp_path) as live:
+            argv = ["audit", f"127.0.0.1:{live.port}", "--trust", "none", "--json"]
+            argv += ["--add-cert", f"{live.anchor_pem}:trusted", "--revocation", "require"]
+            assert main(argv) == 1
+        data = _json(capsys)
+        assert data["status"] == "invalid"
+        assert data["revocation"]["accepted"] is False  # type: ignore[index]
+
+    def test_not_yet_valid_at_an_earlier_time(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--at before the leaf's notBefore (issued today; CAs from 2020) gives notYetValid."""
+        with fixture_tls_server(tmp_path) as live:
+            argv = ["audit", f"127.0.0.1:{live.port}", "--trust", "none", "--json"]
+            argv += ["--add-cert", f"{live.anchor_pem}:trusted", "--at", "2025-01-01T00:00:00"]
+            assert main(argv) == 1
+        data = _json(capsys)
+        assert data["status"] == "notYetValid"
+        assert data["settings"]["at"] == "2025-01-01T00:00:00+00:00"  # type: ignore[index]
+
+    def test_console_view_in_colour_when_forced(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The console view shows the chain and the path; --color always adds ANSI codes."""
+        with fixture_tls_server(tmp_path) as live:
+            argv = ["audit", f"127.0.0.1:{live.port}", "--trust", "none", "--color", "always"]
+            assert main([*argv, "--add-cert", f"{live.anchor_pem}:trusted"]) == 0
+        out = capsys.readouterr().out
+        assert "Chain as sent (2)" in out
+        assert "Path as built (3)" in out
+        assert "\033[32m" in out

@@ -8,6 +8,8 @@ import contextlib
 import socket
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 
 @contextlib.contextmanager
@@ -57,3 +59,28 @@ def plaintext_server(reply: bytes = b"HTTP/1.0 400 Bad Request\r\n\r\n") -> Iter
         stop.set()
         thread.join()
         listener.close()
+
+
+@dataclass(frozen=True)
+class LiveTLS:
+    """A running fixture-PKI TLS server and the files an audit needs to trust it."""
+
+    port: int
+    anchor_pem: Path
+    name: str
+
+
+@contextlib.contextmanager
+def fixture_tls_server(tmp_path: Path, name: str = "127.0.0.1") -> Iterator[LiveTLS]:
+    """`openssl s_server` with a root → intermediate → leaf chain for `name` (no revocation
+    sources declared), and the root's PEM written to a file for ``--add-cert FILE:trusted``."""
+    from securesocket.testing.ca import CA
+    from securesocket.testing.tls_servers import OpenSSLServer
+
+    root = CA(common_name="Audit Test Root")
+    intermediate = root.create_child_ca(common_name="Audit Test Intermediate")
+    leaf = intermediate.issue_cert(name)
+    anchor = tmp_path / "root.pem"
+    root.cert_pem.write_to_path(anchor)
+    with OpenSSLServer(leaf) as server:
+        yield LiveTLS(server.port, anchor, name)

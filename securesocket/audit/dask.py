@@ -36,11 +36,13 @@ def dask_mapper(scheduler: str) -> Mapper:
     def mapper(calls: Iterable[AuditCall], concurrency: int) -> Iterator[AuditResult]:
         pending = iter(calls)
         with distributed.Client(scheduler, set_as_default=False) as client:
-            window = distributed.as_completed()
-            for call in pending:
-                window.add(client.submit(run_call, call, pure=False))
-                if window.count() >= concurrency:
-                    break
+            first = [
+                client.submit(run_call, call, pure=False)
+                for _, call in zip(range(concurrency), pending, strict=False)
+            ]
+            if not first:
+                return
+            window = distributed.as_completed(first, loop=client.loop)
             for future in window:
                 for call in pending:
                     window.add(client.submit(run_call, call, pure=False))

@@ -51,20 +51,24 @@ def run_call(call: AuditCall) -> AuditResult:
 Mapper = Callable[[Iterable[AuditCall], int], Iterator[AuditResult]]
 
 
-def thread_mapper(calls: Iterable[AuditCall], concurrency: int) -> Iterator[AuditResult]:
+def thread_mapper(
+    calls: Iterable[AuditCall],
+    concurrency: int,
+    work: Callable[[AuditCall], AuditResult] = run_call,
+) -> Iterator[AuditResult]:
     """Run calls on threads, at most `concurrency` at a time, yielding results as they finish."""
     pending = iter(calls)
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="audit") as pool:
         in_flight: set[Future[AuditResult]] = set()
         for call in pending:
-            in_flight.add(pool.submit(run_call, call))
+            in_flight.add(pool.submit(work, call))
             if len(in_flight) >= concurrency:
                 break
         while in_flight:
             done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
             for future in done:
                 for call in pending:
-                    in_flight.add(pool.submit(run_call, call))
+                    in_flight.add(pool.submit(work, call))
                     break
                 yield future.result()
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography import x509
 
 from .._status import CertificateStatus
+from ..exceptions import ArgumentError
 from ..revocation import RevocationPolicy, RevocationReport, check_revocation
 from ..trust import ChainVerifier, Problem, RejectedPath
 from .describe import describe_certificate
@@ -69,11 +71,15 @@ def judge(
     """Judge the chain a server sent for `server_name`, under `revocation` and `trust`.
 
     `chain[0]` is the server's certificate. Raises RevocationTimeoutError when revocation
-    checking outlives `timeout`, and ValueError when the server's certificate does not parse.
+    checking outlives `timeout`.
     """
     verifier = _verifier(trust, anchors, extra)
-    presented = tuple(x509.load_der_x509_certificate(der) for der in chain)
-    verification = verifier.verify(presented[0], presented[1:], host=server_name, at=at)
+    try:
+        presented = tuple(x509.load_der_x509_certificate(der) for der in chain)
+        verification = verifier.verify(presented[0], presented[1:], host=server_name, at=at)
+    except (ValueError, ArgumentError) as exc:
+        # A certificate the server sent does not parse: no path, and AS3's "invalid".
+        return _malformed(str(exc))
     path = verification.path
     report: RevocationReport | None = None
     status = verification.status
@@ -96,13 +102,19 @@ def judge(
     )
 
 
+def _malformed(message: str) -> Verdict:
+    status = CertificateStatus.INVALID
+    problem = ProblemInfo(code="malformed_certificate", message=message, status=status, depth=None)
+    return Verdict(status=status, path=(), problems=(problem,), rejected_paths=(), revocation=None)
+
+
 def _run_revocation(
     path: tuple[x509.Certificate, ...],
     *,
     policy: RevocationPolicy,
     at: datetime | None,
     staple: bytes | None,
-    issuer_validator: object,
+    issuer_validator: Callable[[x509.Certificate], bool],
     timeout: float,
 ) -> RevocationReport:
     async def bounded() -> RevocationReport:
@@ -112,7 +124,7 @@ def _run_revocation(
                 policy=policy,
                 at=at,
                 staple=staple,
-                issuer_validator=issuer_validator,  # type: ignore[arg-type]
+                issuer_validator=issuer_validator,
             ),
             timeout=max(timeout, 0.001),
         )

@@ -1,0 +1,172 @@
+"""`securesocket audit --hosts`: bounded concurrency, JSON Lines as each finishes, --resume."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from pathlib import Path
+
+import jsonschema
+import pytest
+from test_audit_support import fixture_tls_server, refused_port, silent_listener
+
+from securesocket.audit.cli import main
+from securesocket.audit.hosts import AuditCall, Progress, completed_keys, thread_mapper
+from securesocket.audit.model import AuditResult, Target
+from securesocket.audit.probe import audit_host
+from securesocket.audit.schema import audit_schema
+
+
+def _lines(path: Path) -> list[dict[str, object]]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    for row in rows:
+        jsonschema.validate(row, audit_schema())
+    return rows
+
+
+def _by_key(rows: list[dict[str, object]]) -> dict[str, str]:
+    keys = {}
+    for row in rows:
+        target = row["target"]
+        assert isinstance(target, dict)
+        keys[f"{target['host']}:{target['port']}"] = str(row["status"])
+    return keys
+
+
+class TestHostList:
+    def test_garbage_lines_are_errors_and_the_rest_is_audited(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Each garbage line gets an error with its number; every good host gets one JSON line."""
+        output = tmp_path / "out.jsonl"
+        with (
+            fixture_tls_server(tmp_path) as live,
+            refused_port() as refused,
+            silent_listener() as silent,
+        ):
+            hosts = tmp_path / "hosts.txt"
+            hosts.write_text(
+                f"# fixtures\n127.0.0.1:{live.port}\nnot a host\n127.0.0.1:{refused}\n"
+                f"127.0.0.1:{silent}\n127.0.0.1:70000\n127.0.0.1:{live.port}\n",
+                encoding="utf-8",
+            )
+            argv = ["audit", "--hosts", str(hosts), "-o", str(output), "--trust", "none"]
+            argv += ["--add-cert", f"{live.anchor_pem}:trusted", "--timeout", "1"]
+            code = main([*argv, "--concurrency", "3"])
+        err = capsys.readouterr().err
+        assert code == 3  # the largest code that applies: unreachable hosts (3) > bad lines (2)
+        assert "line 3: spaces inside a host: 'not a host'" in err
+        assert "line 6: port 70000 is outside 1-65535" in err
+        assert "audited 3 of 3 hosts" in err
+        assert _by_key(_lines(output)) == {
+            f"127.0.0.1:{live.port}": "trusted",
+            f"127.0.0.1:{refused}": "invalid",
+            f"127.0.0.1:{silent}": "invalid",
+        }
+
+    def test_only_bad_lines_exits_2(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A list with nothing but garbage audits nothing and exits 2."""
+        hosts = tmp_path / "hosts.txt"
+        hosts.write_text("not a host\n:443\n", encoding="utf-8")
+        assert main(["audit", "--hosts", str(hosts)]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert "audited 0 of 0 hosts" in captured.err
+
+    def test_stdin_and_stdout(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """'-' reads the list from stdin; without --output, JSON Lines go to stdout."""
+        with refused_port() as first, refused_port() as second:
+            monkeypatch.setattr(
+                "sys.stdin", io.StringIO(f"127.0.0.1:{first}\n127.0.0.1:{second}\n")
+            )
+            assert main(["audit", "--hosts", "-"]) == 3
+        lines = capsys.readouterr().out.splitlines()
+        assert sorted(json.loads(line)["target"]["port"] for line in lines) == sorted(
+            [first, second]
+        )
+
+
+class TestResume:
+    def test_resume_skips_done_hosts_and_drops_a_torn_line(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--resume audits only hosts missing from the output, after cutting a torn last line."""
+        output = tmp_path / "out.jsonl"
+        with refused_port() as done_port, refused_port() as new_port:
+            done = audit_host("127.0.0.1", done_port, timeout=2)
+            output.write_text(
+                json.dumps(_dict(done)) + "\n" + '{"target": {"host": "127.0', encoding="utf-8"
+            )
+            hosts = tmp_path / "hosts.txt"
+            hosts.write_text(f"127.0.0.1:{done_port}\n127.0.0.1:{new_port}\n", encoding="utf-8")
+            argv = ["audit", "--hosts", str(hosts), "-o", str(output), "--resume"]
+            assert main(argv) == 3
+        err = capsys.readouterr().err
+        assert "1 unreadable lines" in err
+        assert "skipped 1 already done" in err
+        rows = _lines(output)
+        assert [r["target"]["port"] for r in rows] == [done_port, new_port]  # type: ignore[index]
+
+    def test_without_resume_the_output_is_replaced(self, tmp_path: Path) -> None:
+        """Without --resume the output file starts afresh (nothing is skipped)."""
+        output = tmp_path / "out.jsonl"
+        with refused_port() as port:
+            hosts = tmp_path / "hosts.txt"
+            hosts.write_text(f"127.0.0.1:{port}\n", encoding="utf-8")
+            for _ in range(2):
+                main(["audit", "--hosts", str(hosts), "-o", str(output)])
+        assert len(_lines(output)) == 1
+
+    def test_completed_keys_of_a_missing_file(self, tmp_path: Path) -> None:
+        """A missing output means nothing is done yet."""
+        assert completed_keys(tmp_path / "absent.jsonl") == (set(), 0)
+
+
+def _dict(result: AuditResult) -> dict[str, object]:
+    from securesocket.audit.jsonio import to_jsonable
+
+    data: dict[str, object] = to_jsonable(result)
+    return data
+
+
+class TestThreadMapper:
+    def test_concurrency_is_bounded(self) -> None:
+        """No more than `concurrency` audits run at once, and every call yields one result."""
+        lock = threading.Lock()
+        running, peak = 0, 0
+        first_wave = threading.Barrier(3, timeout=30)
+        template = audit_host("127.0.0.1", 1, timeout=1)
+
+        def work(call: AuditCall) -> AuditResult:
+            nonlocal running, peak
+            with lock:
+                running += 1
+                peak = max(peak, running)
+            if call.target.port <= 3:
+                first_wave.wait()  # the first three must overlap, proving 3 really run at once
+            with lock:
+                running -= 1
+            return template
+
+        calls = [AuditCall(Target("127.0.0.1", port, "127.0.0.1")) for port in range(1, 21)]
+        results = list(thread_mapper(calls, 3, work))
+        assert len(results) == 20
+        assert peak == 3
+
+
+class TestProgress:
+    def test_drawn_only_on_a_terminal(self) -> None:
+        """The progress bar writes to a terminal and stays silent otherwise."""
+        quiet, loud = io.StringIO(), io.StringIO()
+        for stream, enabled in ((quiet, False), (loud, True)):
+            progress = Progress(2, stream, enabled=enabled)
+            progress.advance()
+            progress.advance()
+            progress.close()
+        assert quiet.getvalue() == ""
+        assert "2/2" in loud.getvalue()
