@@ -382,10 +382,8 @@ class Socket(EventDispatcher, DataInput, DataOutput):
     def _on_connection_lost(self, attempt: ConnectAttempt, exc: Exception | None) -> None:
         if attempt is not self._attempt:
             return
-        if exc is None and self._connected:
+        if exc is None:
             self._peer_eof(attempt)
-        elif exc is None:
-            self._fail(attempt, IOError(socket_error_text(self._host, "connection closed"), 2031))
         else:
             self._fail(attempt, IOError(socket_error_text(self._host, _os_reason(exc)), 2031))
 

@@ -49,9 +49,14 @@ class Recorder:
         return [e.type for e in self.events]
 
     async def wait(self, kind: str, timeout: float = 10) -> Any:
+        """The first ``kind`` event recorded, waiting for it if there is none yet."""
         for event in self.events:
             if event.type == kind:
                 return event
+        return await self.next(kind, timeout)
+
+    async def next(self, kind: str, timeout: float = 10) -> Any:
+        """The next ``kind`` event dispatched from now on."""
         fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._waiters.append((kind, fut))
         return await asyncio.wait_for(fut, timeout)

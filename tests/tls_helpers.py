@@ -23,7 +23,8 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 
 NOW = dt.datetime.now(dt.UTC)
@@ -100,8 +101,10 @@ def make_leaf(
     *,
     not_before: dt.datetime | None = None,
     not_after: dt.datetime | None = None,
+    ocsp_url: str | None = None,
 ) -> Issued:
-    """A web-PKI-conformant server certificate for ``names`` (DNS names and IP literals)."""
+    """A web-PKI-conformant server certificate for ``names`` (DNS names and IP literals),
+    declaring ``ocsp_url`` as its OCSP responder when given."""
     key = ec.generate_private_key(ec.SECP256R1())
     sans: list[x509.GeneralName] = []
     for name in names:
@@ -109,9 +112,17 @@ def make_leaf(
             sans.append(x509.IPAddress(ipaddress.ip_address(name)))
         except ValueError:
             sans.append(x509.DNSName(name))
+    builder = x509.CertificateBuilder()
+    if ocsp_url:
+        builder = builder.add_extension(
+            x509.AuthorityInformationAccess(
+                [x509.AccessDescription(AuthorityInformationAccessOID.OCSP,
+                                        x509.UniformResourceIdentifier(ocsp_url))]
+            ),
+            critical=False,
+        )  # fmt: skip
     cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(names[0]))
+        builder.subject_name(_name(names[0]))
         .issuer_name(issuer.cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
@@ -142,6 +153,24 @@ def make_leaf(
         .sign(issuer.key, hashes.SHA256())
     )
     return Issued(cert, key)
+
+
+def ocsp_response(leaf: Issued, issuer: Issued, *, revoked: bool) -> bytes:
+    """A DER OCSP response for ``leaf`` signed by its issuer: good, or revoked yesterday."""
+    builder = ocsp.OCSPResponseBuilder().add_response(
+        cert=leaf.cert,
+        issuer=issuer.cert,
+        algorithm=hashes.SHA256(),
+        cert_status=ocsp.OCSPCertStatus.REVOKED if revoked else ocsp.OCSPCertStatus.GOOD,
+        this_update=NOW - dt.timedelta(hours=1),
+        next_update=NOW + dt.timedelta(days=1),
+        revocation_time=NOW - dt.timedelta(days=1) if revoked else None,
+        revocation_reason=x509.ReasonFlags.key_compromise if revoked else None,
+    )
+    response = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, issuer.cert).sign(
+        issuer.key, hashes.SHA256()
+    )
+    return response.public_bytes(serialization.Encoding.DER)
 
 
 @dataclass(frozen=True)
@@ -200,15 +229,21 @@ def _wait_listening(port: int, proc: subprocess.Popen[bytes] | None, deadline: f
 
 
 @contextlib.contextmanager
-def openssl_rev_server(pki: PKI, *, version: str = "-tls1_3") -> Iterator[int]:
-    """``openssl s_server -rev`` on 127.0.0.1 (echoes each line reversed); yields its port."""
+def openssl_rev_server(
+    pki: PKI, *, version: str = "-tls1_3", send_chain: bool = True, staple: Path | None = None
+) -> Iterator[int]:
+    """``openssl s_server -rev`` on 127.0.0.1 (echoes each line reversed); yields its port.
+
+    ``send_chain=False`` makes it send its leaf alone, without the intermediate."""
     port = free_port()
+    chain = ["-cert_chain", str(pki.chain_file)] if send_chain else []
+    if staple is not None:
+        chain += ["-status_file", str(staple)]
     proc = subprocess.Popen(
         [
             "openssl", "s_server", "-rev", "-quiet", version,
             "-accept", f"127.0.0.1:{port}", "-naccept", "1000",
-            "-cert", str(pki.cert_file), "-key", str(pki.key_file),
-            "-cert_chain", str(pki.chain_file),
+            "-cert", str(pki.cert_file), "-key", str(pki.key_file), *chain,
         ],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,

@@ -1,0 +1,392 @@
+"""`SecureSocket`: AS3's ``flash.net.SecureSocket`` — `Socket` plus TLS, trust and revocation.
+
+# Theory of operation
+
+One connect attempt runs: TCP (inherited from `Socket`) → TLS handshake through the sans-I/O
+`TLSEngine` → the chain check inside the handshake → revocation → ``connect``.
+
+- The chain check runs in the shared Context's verify callback at depth 0 (`_TLSSession`,
+  found through the connection's app data). A rejection raises `CertificateVerificationError`
+  there, so the handshake fails before anything is sent or any ``connect``; the alert OpenSSL
+  produced is flushed before the transport closes. After the handshake the session is
+  checked again (a verdict must exist and be trusted): a handshake that somehow skipped the
+  callback can never connect.
+- OCSP stapling is requested on every handshake; the staple (or ``b""``) is kept by the
+  session. After the handshake, `check_revocation` runs under the socket's policy with that
+  staple; only an accepted report leads to ``connect``. Data that arrives meanwhile is
+  buffered and announced with one ``socketData`` right after ``connect``.
+- `server_certificate_status` is ``"unknown"`` until an attempt has a result; any failure
+  before ``connect`` (TCP refused, timeout, handshake error) sets ``"invalid"`` unless the
+  certificate check gave a more specific status. It is kept after `close` and reset by the
+  next `connect`.
+- A remote close with close_notify and one without (truncation) both dispatch ``close``;
+  `close_truncated` tells them apart.
+
+Certificates added with `add_binary_chain_building_certificate` belong to this socket only
+(AS3 leaves the scope open; per socket keeps one socket's trust decisions from changing
+another's) and apply from the next `connect`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any, ClassVar
+
+from cryptography import x509
+from OpenSSL import SSL
+
+from ._as3names import as3_aliases
+from ._context import ContextOptions, client_context
+from ._engine import DataReceived, HandshakeCompleted, PeerClosed, TLSEngine
+from ._events import ProgressEvent
+from ._socket import ConnectAttempt, Socket, socket_error_text
+from ._status import CertificateStatus
+from .exceptions import ArgumentError, CertificateVerificationError, IOError, TLSError
+from .revocation import RevocationPolicy, RevocationReport, check_revocation
+from .trust import ChainVerifier, Problem, Verification
+from .x509 import X509Certificate
+
+
+__all__ = ["SecureSocket"]
+
+_REVOCATION_POLICIES = tuple(policy.value for policy in RevocationPolicy)
+_TRUST_SOURCES = ("platform", "certifi", "none")
+
+
+class _TLSSession:
+    """Per-attempt state the shared Context's callbacks reach through ``get_app_data()``."""
+
+    __slots__ = ("host", "staple", "verification", "verifier")
+
+    def __init__(self, verifier: ChainVerifier, host: str) -> None:
+        self.verifier = verifier
+        self.host = host
+        self.staple: bytes | None = None
+        self.verification: Verification | None = None
+
+    def verify_peer(self, conn: SSL.Connection) -> bool:
+        """Judge the chain the server sent (depth 0). Raises to reject."""
+        if self.verification is None:
+            chain = conn.get_peer_cert_chain(as_cryptography=True) or []
+            if not chain:
+                self.verification = Verification(
+                    CertificateStatus.INVALID,
+                    (),
+                    (Problem("no_certificate", "the server sent no certificate",
+                             CertificateStatus.INVALID, None),),
+                )  # fmt: skip
+            else:
+                self.verification = self.verifier.verify(chain[0], chain[1:], host=self.host)
+        if not self.verification.trusted:
+            raise _rejection(self.host, self.verification)
+        return True
+
+    def store_staple(self, ocsp_der: bytes) -> None:
+        self.staple = ocsp_der or None
+
+
+def _rejection(host: str, verification: Verification) -> CertificateVerificationError:
+    return CertificateVerificationError(
+        socket_error_text(host, f"certificate {verification.summary()}"),
+        2031,
+        status=verification.status.value,
+        verification=verification,
+    )
+
+
+@as3_aliases
+class SecureSocket(Socket):
+    """A TLS client socket that only connects to a server whose certificate is trusted.
+
+    Args:
+        revocation: "off", "soft-fail" (default, AIR's behaviour), "hard-fail" or "require"
+            (see docs/CONTRACTS.md for what each gives).
+        trust: where the roots come from besides the added anchors: "platform" (the OS
+            bundle, else certifi), "certifi", or "none" (only the anchors added with
+            `add_binary_chain_building_certificate`).
+        profile: the validation profile passed to the chain verifier ("webpki").
+        min_version: the lowest TLS version offered ("TLSv1.2"; TLS 1.3 is preferred).
+    """
+
+    is_supported: ClassVar[bool] = True
+    """Whether TLS is available here (always True: pyOpenSSL is a dependency)."""
+
+    def __init__(
+        self,
+        *,
+        revocation: str = "soft-fail",
+        trust: str = "platform",
+        profile: str = "webpki",
+        min_version: str = "TLSv1.2",
+    ) -> None:
+        if str(revocation) not in _REVOCATION_POLICIES:
+            raise ArgumentError(
+                f"Error #2008: Parameter revocation must be one of the accepted values "
+                f"({', '.join(_REVOCATION_POLICIES)}), not {revocation!r}.",
+                2008,
+            )
+        if trust not in _TRUST_SOURCES:
+            raise ArgumentError(
+                f"Error #2008: Parameter trust must be one of the accepted values "
+                f"({', '.join(_TRUST_SOURCES)}), not {trust!r}.",
+                2008,
+            )
+        self._options = ContextOptions(min_version)
+        super().__init__()
+        self._revocation = RevocationPolicy(str(revocation))
+        self._trust = trust
+        self._profile = profile
+        self._anchors: list[x509.Certificate] = []
+        self._extra: list[x509.Certificate] = []
+        self._verifier: ChainVerifier | None = None
+        self._engine: TLSEngine | None = None
+        self._session: _TLSSession | None = None
+        self._status = CertificateStatus.UNKNOWN
+        self._certificate: x509.Certificate | None = None
+        self._verification: Verification | None = None
+        self._revocation_report: RevocationReport | None = None
+        self._truncated = False
+        self._close_after_connect = False
+
+    # -- AS3 surface -------------------------------------------------------------------------
+
+    @property
+    def server_certificate_status(self) -> str:
+        """A `CertificateStatus` value: "unknown" until an attempt has a result."""
+        return self._status.value
+
+    @property
+    def server_certificate(self) -> X509Certificate | None:
+        """The server's certificate once a secure connection exists, else None."""
+        if self._certificate is None:
+            return None
+        return X509Certificate(self._certificate)
+
+    def add_binary_chain_building_certificate(self, certificate: Any, trusted: bool) -> None:
+        """Add one DER certificate for this socket's chain building, from the next `connect`.
+
+        ``trusted=True`` makes it a trust anchor; False only offers it as an intermediate.
+
+        Raises:
+            ArgumentError: #2004, not exactly one DER-encoded X.509 certificate.
+        """
+        try:
+            der = bytes(certificate)
+        except TypeError:
+            raise ArgumentError(
+                "Error #2004: One of the parameters is invalid. (certificate must be DER bytes)",
+                2004,
+            ) from None
+        try:
+            cert = x509.load_der_x509_certificate(der)
+        except ValueError as error:
+            raise ArgumentError(
+                f"Error #2004: One of the parameters is invalid. (not a DER certificate: {error})",
+                2004,
+            ) from None
+        (self._anchors if trusted else self._extra).append(cert)
+        self._verifier = None
+
+    # -- extras ------------------------------------------------------------------------------
+
+    @property
+    def revocation(self) -> RevocationPolicy:
+        """The revocation policy (`RevocationPolicy.SOFT_FAIL` by default)."""
+        return self._revocation
+
+    @property
+    def verification(self) -> Verification | None:
+        """The last chain verification (status, path, problems), or None."""
+        return self._verification
+
+    @property
+    def revocation_report(self) -> RevocationReport | None:
+        """The last `RevocationReport`, or None when revocation did not run."""
+        return self._revocation_report
+
+    @property
+    def close_truncated(self) -> bool:
+        """Whether the last remote close came without a TLS close_notify (a truncation)."""
+        return self._truncated
+
+    # -- Socket hooks ------------------------------------------------------------------------
+
+    def _reset_for_attempt(self) -> None:
+        super()._reset_for_attempt()
+        self._status = CertificateStatus.UNKNOWN
+        self._certificate = None
+        self._verification = None
+        self._revocation_report = None
+        self._truncated = False
+        self._close_after_connect = False
+        self._engine = None
+        self._session = None
+
+    def _transport_ready(self, attempt: ConnectAttempt, transport: asyncio.Transport) -> None:
+        if self._verifier is None:
+            self._verifier = ChainVerifier(
+                trust=self._trust, profile=self._profile, anchors=self._anchors, extra=self._extra
+            )
+        self._session = _TLSSession(self._verifier, attempt.host)
+        self._engine = TLSEngine(
+            client_context(self._options), attempt.host, self._input, app_data=self._session
+        )
+        try:
+            self._engine.start()
+        except TLSError as error:
+            self._fail(attempt, IOError(socket_error_text(attempt.host, str(error)), 2031))
+            return
+        transport.write(self._engine.data_to_send())
+
+    def _incoming(self, attempt: ConnectAttempt, data: memoryview) -> None:
+        engine = self._engine
+        if engine is None:
+            return
+        try:
+            events = engine.receive_data(data)
+        except CertificateVerificationError as error:
+            self._fail(attempt, error)
+            return
+        except TLSError as error:
+            self._fail(attempt, IOError(socket_error_text(attempt.host, str(error)), 2031))
+            return
+        self._write_engine_output()
+        for event in events:
+            if attempt is not self._attempt:
+                return  # a listener closed or reconnected the socket
+            if isinstance(event, DataReceived):
+                if self._connected:
+                    self.dispatch_event(
+                        ProgressEvent(ProgressEvent.SOCKET_DATA, bytes_loaded=event.nbytes)
+                    )
+            elif isinstance(event, HandshakeCompleted):
+                self._handshake_done(attempt)
+            elif isinstance(event, PeerClosed):
+                self._truncated = event.truncated
+                if self._connected:
+                    self._remote_closed(attempt)
+                else:
+                    # Closed while revocation runs: connect (if accepted), data, then close.
+                    self._close_after_connect = True
+
+    def _handshake_done(self, attempt: ConnectAttempt) -> None:
+        session = self._session
+        verification = session.verification if session is not None else None
+        if verification is None or not verification.trusted:
+            # The verify callback must have accepted the chain; never connect without it.
+            verification = verification or Verification(
+                CertificateStatus.INVALID,
+                (),
+                (Problem("not_verified", "the server's certificate was not verified",
+                         CertificateStatus.INVALID, None),),
+            )  # fmt: skip
+            self._fail(attempt, _rejection(attempt.host, verification))
+            return
+        self._verification = verification
+        self._certificate = verification.path[0] if verification.path else None
+        loop = asyncio.get_running_loop()
+        staple = session.staple if session is not None else None
+        self._task = loop.create_task(self._revocation_step(attempt, verification, staple))
+
+    async def _revocation_step(
+        self, attempt: ConnectAttempt, verification: Verification, staple: bytes | None
+    ) -> None:
+        verifier = self._verifier
+        now = dt.datetime.now(dt.UTC)
+        try:
+            report = await check_revocation(
+                verification.path,
+                policy=self._revocation,
+                at=now,
+                staple=staple,
+                issuer_validator=verifier.issuer_validator(now) if verifier else None,
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # a revocation bug must fail closed, never crash the loop
+            self._fail(
+                attempt,
+                CertificateVerificationError(
+                    socket_error_text(attempt.host, f"revocation check failed: {error!r}"),
+                    2031,
+                    status=CertificateStatus.INVALID.value,
+                    verification=verification,
+                ),
+            )
+            return
+        if attempt is not self._attempt:
+            return
+        self._revocation_report = report
+        status = CertificateStatus(report.status) if not report.accepted else verification.status
+        self._verification = Verification(
+            status,
+            verification.path,
+            verification.problems,
+            verification.rejected_paths,
+            report,
+            verification.user_constrained_policy_set,
+        )
+        if not report.accepted:
+            self._fail(
+                attempt,
+                CertificateVerificationError(
+                    socket_error_text(
+                        attempt.host, f"certificate {status.value}: {report.summary}"
+                    ),
+                    2031,
+                    status=status.value,
+                    verification=self._verification,
+                ),
+            )
+            return
+        self._status = CertificateStatus.TRUSTED
+        self._established(attempt)
+        if self._close_after_connect and attempt is self._attempt:
+            self._remote_closed(attempt)
+
+    def _on_failure(self, error: Exception) -> None:
+        if self._connected:
+            return  # the certificate was trusted; the status describes it, not the I/O.
+        if isinstance(error, CertificateVerificationError):
+            self._status = CertificateStatus(error.status)
+            if isinstance(error.verification, Verification):
+                self._verification = error.verification
+        else:
+            self._status = CertificateStatus.INVALID
+        # Flush the alert that explains the failure before the transport closes.
+        self._write_engine_output()
+
+    def _send_flushed(self, data: bytes) -> None:
+        engine = self._engine
+        attempt = self._attempt
+        if engine is None:
+            return
+        try:
+            engine.send(data)
+        except TLSError as error:
+            if attempt is not None:
+                self._fail(attempt, IOError(socket_error_text(attempt.host, str(error)), 2031))
+            return
+        self._write_engine_output()
+
+    def _peer_eof(self, attempt: ConnectAttempt) -> None:
+        if self._engine is None:
+            super()._peer_eof(attempt)
+            return
+        self._incoming(attempt, memoryview(b""))
+
+    def _local_close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+            self._write_engine_output()
+        if self._status is CertificateStatus.UNKNOWN and self._attempt is not None:
+            # A local close mid-attempt ends it without a result: still a failed attempt.
+            self._status = CertificateStatus.INVALID
+
+    def _write_engine_output(self) -> None:
+        if self._engine is None or self._transport is None or self._transport.is_closing():
+            return
+        out = self._engine.data_to_send()
+        if out:
+            self._transport.write(out)

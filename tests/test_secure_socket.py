@@ -1,0 +1,388 @@
+"""`SecureSocket` end to end against real TLS peers on 127.0.0.1 started by the tests:
+``openssl s_server -rev`` (TLS 1.2 and 1.3) and a Python ``ssl`` server. Every success has a
+failure twin in the same harness."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import ssl
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from securesocket._secure_socket import SecureSocket
+from securesocket._status import CertificateStatus
+from securesocket.exceptions import (
+    ArgumentError,
+    CertificateVerificationError,
+    IOError,
+    SecurityError,
+)
+from tests.test_socket import Recorder, refused_port, run
+from tests.tls_helpers import (
+    NOW,
+    PKI,
+    PythonTLSServer,
+    make_leaf,
+    make_pki,
+    ocsp_response,
+    openssl_rev_server,
+    silent_listener,
+)
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> PKI:
+    return make_pki(tmp_path_factory.mktemp("secure-socket-pki"))
+
+
+def trusting(pki: PKI, **options: Any) -> SecureSocket:
+    """A SecureSocket that trusts only the test root."""
+    sock = SecureSocket(trust="none", **options)
+    sock.add_binary_chain_building_certificate(pki.root.der, True)
+    return sock
+
+
+async def read_line(sock: SecureSocket, rec: Recorder) -> str:
+    """Wait until a whole line is buffered, then read it."""
+    while not (sock.bytes_available and sock._peek_all().endswith(b"\n")):
+        await rec.next("socketData")
+    return sock.read_utf_bytes(sock.bytes_available)
+
+
+class TestOpenSSLPeer:
+    @pytest.mark.parametrize("version", ["-tls1_2", "-tls1_3"])
+    def test_trusted_server_connects_and_echoes(self, pki: PKI, version: str) -> None:
+        """With the root added as an anchor: connect, status trusted, data round trip."""
+        with openssl_rev_server(pki, version=version) as port:
+
+            async def body() -> None:
+                sock = trusting(pki)
+                rec = Recorder(sock)
+                assert sock.server_certificate_status == "unknown"
+                await sock.connect("localhost", port)
+                assert rec.types() == ["connect"]
+                assert sock.server_certificate_status == CertificateStatus.TRUSTED
+                assert sock.server_certificate is not None
+                assert sock.verification is not None
+                assert sock.verification.path[0] == pki.leaf.cert
+                sock.write_utf_bytes("hello TLS\n")
+                sock.flush()
+                assert await read_line(sock, rec) == "SLT olleh\n"
+                sock.close()
+                assert sock.server_certificate_status == "trusted"  # kept after close()
+
+            run(body)
+
+    @pytest.mark.parametrize("version", ["-tls1_2", "-tls1_3"])
+    def test_untrusted_server_gives_io_error_never_connect(self, pki: PKI, version: str) -> None:
+        """Twin: without the anchor, ioError with status untrustedSigners; never connect."""
+        with openssl_rev_server(pki, version=version) as port:
+
+            async def body() -> None:
+                sock = SecureSocket(trust="none")
+                rec = Recorder(sock)
+                with pytest.raises(CertificateVerificationError) as info:
+                    await sock.connect("localhost", port)
+                assert info.value.status == "untrustedSigners"
+                await asyncio.sleep(0.05)
+                assert rec.types() == ["ioError"]
+                text = rec.events[0].text
+                assert text.startswith("Error #2031: Socket Error. URL: localhost")
+                assert "untrustedSigners" in text
+                assert sock.server_certificate_status == CertificateStatus.UNTRUSTED_SIGNERS
+                assert sock.server_certificate is None
+                assert not sock.connected
+
+            run(body)
+
+    def test_platform_roots_do_not_trust_a_private_root(self, pki: PKI) -> None:
+        """The default (platform) trust does not accept the private test root."""
+        with openssl_rev_server(pki) as port:
+
+            async def body() -> None:
+                sock = SecureSocket()
+                Recorder(sock)
+                with pytest.raises(CertificateVerificationError):
+                    await sock.connect("localhost", port)
+                assert sock.server_certificate_status == "untrustedSigners"
+
+            run(body)
+
+    def test_wrong_host_is_principal_mismatch(self, tmp_path: Path) -> None:
+        """A certificate for another name gives principalMismatch (twin: its own name works)."""
+        other = make_pki(tmp_path / "other", names=("other.example",))
+        with openssl_rev_server(other) as port:
+
+            async def body() -> None:
+                sock = trusting(other)
+                rec = Recorder(sock)
+                with pytest.raises(CertificateVerificationError):
+                    await sock.connect("127.0.0.1", port)
+                assert sock.server_certificate_status == "principalMismatch"
+                assert rec.types() == ["ioError"]
+                assert "principalMismatch" in rec.events[0].text
+
+            run(body)
+
+    def test_missing_intermediate_can_be_added_untrusted(self, pki: PKI) -> None:
+        """A server that omits its intermediate fails; adding it (trusted=False) fixes it."""
+        with openssl_rev_server(pki, send_chain=False) as port:
+
+            async def body() -> None:
+                sock = trusting(pki)
+                Recorder(sock)
+                with pytest.raises(CertificateVerificationError):
+                    await sock.connect("localhost", port)
+                assert sock.server_certificate_status == "untrustedSigners"
+                sock.add_binary_chain_building_certificate(pki.intermediate.der, False)
+                await sock.connect("localhost", port)
+                assert sock.server_certificate_status == "trusted"
+                sock.close()
+
+            run(body)
+
+
+class TestPythonPeer:
+    def test_echo_then_local_close_sends_close_notify(self, pki: PKI) -> None:
+        """Echo through a Python ssl server; our close() ends its read cleanly."""
+        with PythonTLSServer(pki, "echo") as server:
+
+            async def body() -> None:
+                sock = trusting(pki)
+                rec = Recorder(sock)
+                await sock.connect("127.0.0.1", server.port)
+                payload = bytes(range(256)) * 300
+                from securesocket._bytearray import ByteArray
+
+                sock.write_bytes(ByteArray(payload))
+                sock.flush()
+                while sock.bytes_available < len(payload):
+                    await rec.next("socketData")
+                target = ByteArray()
+                sock.read_bytes(target)
+                assert bytes(target) == payload
+                sock.close()
+                await asyncio.sleep(0.2)
+                assert "close" not in rec.types()
+
+            run(body)
+            assert server.handshakes == 1
+            assert server.errors == []  # the server saw close_notify, not a broken stream
+
+    def test_remote_close_with_close_notify(self, pki: PKI) -> None:
+        """The server's close_notify gives one close event; the data stays readable."""
+        with PythonTLSServer(pki, "greet-close", greeting=b"bye now") as server:
+
+            async def body() -> None:
+                sock = trusting(pki)
+                rec = Recorder(sock)
+                await sock.connect("127.0.0.1", server.port)
+                await rec.wait("close")
+                assert rec.types().count("close") == 1
+                assert not sock.close_truncated
+                assert sock.read_utf_bytes(sock.bytes_available) == "bye now"
+                assert sock.server_certificate_status == "trusted"
+
+            run(body)
+
+    def test_truncated_close_is_flagged(self, pki: PKI) -> None:
+        """Twin: a TCP close without close_notify is a close flagged as truncated."""
+        with PythonTLSServer(pki, "greet-truncate", greeting=b"cut") as server:
+
+            async def body() -> None:
+                sock = trusting(pki)
+                rec = Recorder(sock)
+                await sock.connect("127.0.0.1", server.port)
+                await rec.wait("close")
+                assert sock.close_truncated
+                assert sock.read_utf_bytes(sock.bytes_available) == "cut"
+
+            run(body)
+
+    def test_tls12_only_server_with_min_version_13_fails(self, pki: PKI) -> None:
+        """min_version TLSv1.3 against a TLS 1.2-only server: ioError, status invalid."""
+        with PythonTLSServer(pki, "echo", tls_max=ssl.TLSVersion.TLSv1_2) as server:
+
+            async def body() -> None:
+                sock = trusting(pki, min_version="TLSv1.3")
+                rec = Recorder(sock)
+                with pytest.raises(IOError, match="TLS handshake failed"):
+                    await sock.connect("127.0.0.1", server.port)
+                assert rec.types() == ["ioError"]
+                assert sock.server_certificate_status == "invalid"
+                ok = trusting(pki)  # twin: the default minimum (1.2) connects
+                await ok.connect("127.0.0.1", server.port)
+                ok.close()
+
+            run(body)
+
+    def test_expired_certificate_is_expired(self, pki: PKI, tmp_path: Path) -> None:
+        """An expired leaf gives ioError with status expired."""
+        expired = make_leaf(
+            pki.intermediate,
+            not_before=NOW - dt.timedelta(days=30),
+            not_after=NOW - dt.timedelta(days=1),
+        )
+        directory = tmp_path / "expired"
+        directory.mkdir()
+        (directory / "leaf.pem").write_bytes(expired.pem)
+        (directory / "leaf.key").write_bytes(expired.key_pem)
+        (directory / "fullchain.pem").write_bytes(expired.pem + pki.intermediate.pem)
+        with PythonTLSServer(PKI(pki.root, pki.intermediate, expired, directory)) as server:
+
+            async def body() -> None:
+                sock = trusting(pki)
+                Recorder(sock)
+                with pytest.raises(CertificateVerificationError):
+                    await sock.connect("127.0.0.1", server.port)
+                assert sock.server_certificate_status == "expired"
+
+            run(body)
+
+
+class TestFailures:
+    def test_refused_port_is_io_error_with_status_invalid(self) -> None:
+        """A TCP refusal: one ioError, status invalid (not unknown)."""
+
+        async def body() -> None:
+            sock = SecureSocket()
+            rec = Recorder(sock)
+            with pytest.raises(IOError, match="#2031"):
+                await sock.connect("127.0.0.1", refused_port())
+            assert rec.types() == ["ioError"]
+            assert sock.server_certificate_status == "invalid"
+
+        run(body)
+
+    def test_silent_server_times_out_with_security_error(self) -> None:
+        """A server that accepts TCP but never answers TLS: securityError after the timeout."""
+        with silent_listener() as port:
+
+            async def body() -> None:
+                sock = SecureSocket()
+                sock.timeout = 250
+                rec = Recorder(sock)
+                with pytest.raises(SecurityError, match="#2048"):
+                    await sock.connect("127.0.0.1", port)
+                await asyncio.sleep(0.05)
+                assert rec.types() == ["securityError"]
+                assert sock.server_certificate_status == "invalid"
+
+            run(body)
+
+    def test_status_resets_on_the_next_connect(self) -> None:
+        """A result is kept until the next connect() resets it to unknown."""
+
+        async def body() -> None:
+            sock = SecureSocket()
+            Recorder(sock)
+            with pytest.raises(IOError):
+                await sock.connect("127.0.0.1", refused_port())
+            assert sock.server_certificate_status == "invalid"
+            sock.close()
+            assert sock.server_certificate_status == "invalid"
+            attempt = sock.connect("127.0.0.1", refused_port())
+            assert sock.server_certificate_status == "unknown"
+            with pytest.raises(IOError):
+                await attempt
+
+        run(body)
+
+    @pytest.mark.parametrize(
+        "bad",
+        [b"", b"not a certificate", "a string", 42],
+        ids=["empty", "garbage", "str", "int"],
+    )
+    def test_add_certificate_rejects_non_der(self, bad: object) -> None:
+        """Anything but one DER certificate raises ArgumentError #2004."""
+        with pytest.raises(ArgumentError, match="#2004") as info:
+            SecureSocket().add_binary_chain_building_certificate(bad, True)
+        assert info.value.error_id == 2004
+
+    def test_add_certificate_rejects_pem(self, pki: PKI) -> None:
+        """PEM is refused (DER only); twin: the same certificate as DER is accepted."""
+        sock = SecureSocket()
+        with pytest.raises(ArgumentError, match="#2004"):
+            sock.add_binary_chain_building_certificate(pki.root.pem, True)
+        sock.add_binary_chain_building_certificate(pki.root.der, True)
+
+    @pytest.mark.parametrize(
+        "options", [{"revocation": "maybe"}, {"trust": "everything"}, {"min_version": "SSLv3"}]
+    )
+    def test_bad_options_are_argument_errors(self, options: dict[str, str]) -> None:
+        """Unknown revocation policies, trust sources and versions are refused."""
+        with pytest.raises(ArgumentError, match="#2008"):
+            SecureSocket(**options)
+
+    def test_is_supported_and_as3_names(self) -> None:
+        """isSupported is True and the AS3 spellings reach the Python members."""
+        sock = SecureSocket()
+        assert SecureSocket.isSupported is True  # type: ignore[attr-defined]
+        assert sock.serverCertificateStatus == "unknown"  # type: ignore[attr-defined]
+        assert sock.serverCertificate is None  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
+def ocsp_pki(tmp_path_factory: pytest.TempPathFactory) -> PKI:
+    """A leaf that declares an OCSP responder on a port where nothing listens."""
+    return make_pki(
+        tmp_path_factory.mktemp("ocsp-pki"),
+        ocsp_url=f"http://127.0.0.1:{refused_port()}/ocsp",
+    )
+
+
+class TestRevocation:
+    @pytest.mark.parametrize(
+        ("revoked", "status"), [(True, "revoked"), (False, "trusted")], ids=["revoked", "good"]
+    )
+    def test_stapled_ocsp_answer_decides(
+        self, ocsp_pki: PKI, tmp_path: Path, revoked: bool, status: str
+    ) -> None:
+        """A stapled "revoked" gives ioError + revoked; a stapled "good" connects."""
+        staple = tmp_path / "staple.der"
+        staple.write_bytes(ocsp_response(ocsp_pki.leaf, ocsp_pki.intermediate, revoked=revoked))
+        with openssl_rev_server(ocsp_pki, staple=staple) as port:
+
+            async def body() -> None:
+                sock = trusting(ocsp_pki)
+                rec = Recorder(sock)
+                attempt = sock.connect("localhost", port)
+                if revoked:
+                    with pytest.raises(CertificateVerificationError, match="revoked"):
+                        await attempt
+                    assert rec.types() == ["ioError"]
+                else:
+                    await attempt
+                    assert rec.types() == ["connect"]
+                    sock.close()
+                assert sock.server_certificate_status == status
+                assert sock.revocation_report is not None
+                assert sock.revocation_report.accepted is not revoked
+
+            run(body)
+
+    @pytest.mark.parametrize(
+        ("policy", "status"), [("soft-fail", "trusted"), ("hard-fail", "invalid")]
+    )
+    def test_unreachable_responder_by_policy(self, ocsp_pki: PKI, policy: str, status: str) -> None:
+        """The declared responder is down: soft-fail connects, hard-fail gives invalid."""
+        with openssl_rev_server(ocsp_pki) as port:
+
+            async def body() -> None:
+                sock = trusting(ocsp_pki, revocation=policy)
+                rec = Recorder(sock)
+                attempt = sock.connect("localhost", port)
+                if status == "trusted":
+                    await attempt
+                    sock.close()
+                else:
+                    with pytest.raises(CertificateVerificationError):
+                        await attempt
+                    assert "connect" not in rec.types()
+                assert sock.server_certificate_status == status
+                assert sock.revocation == policy
+
+            run(body)
