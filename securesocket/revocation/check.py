@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -42,32 +43,33 @@ CrlInput = bytes | x509.CertificateRevocationList
 OcspInput = bytes | x509_ocsp.OCSPResponse
 
 
-def _crl_urls(cert: x509.Certificate) -> tuple[list[str], list[str]]:
-    """(http URLs to fetch, descriptions of the other declared distribution points)."""
+def _crl_urls(cert: x509.Certificate) -> tuple[list[str], list[tuple[str, str]]]:
+    """(http URLs to fetch, (description, why not fetched) for every other distribution point)."""
     try:
         dps = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
     except x509.ExtensionNotFound:
         return [], []
     fetchable: list[str] = []
-    other: list[str] = []
+    other: list[tuple[str, str]] = []
     for dp in dps:
         for name in dp.full_name or ():
             if isinstance(name, x509.UniformResourceIdentifier):
                 problem = scheme_problem(name.value)
-                (other if problem else fetchable).append(
-                    f"{name.value} ({problem})" if problem else name.value
-                )
-            elif isinstance(name, x509.DirectoryName):
-                other.append(f"{name.value.rfc4514_string()} (directory name)")
+                if problem:
+                    other.append((name.value, problem))
+                else:
+                    fetchable.append(name.value)
+            else:
+                other.append((str(name.value), "not a URL: only supplied CRLs can match it"))
         if dp.relative_name is not None or (not dp.full_name and dp.crl_issuer):
-            other.append("a distribution point relative to the CRL issuer")
+            other.append(("a point relative to the CRL issuer", "only supplied CRLs can match it"))
     return fetchable, other
 
 
 def _declared(cert: x509.Certificate, depth: int) -> tuple[str, ...]:
     fetchable, other = _crl_urls(cert)
     out = [f"ocsp {u}" for u in ocsp_urls(cert)]
-    out += [f"crl {u}" for u in fetchable] + [f"crl {d}" for d in other]
+    out += [f"crl {u}" for u in fetchable] + [f"crl {d} ({why})" for d, why in other]
     if depth == 0 and must_staple(cert):
         out.append("must-staple")
     return tuple(out)
@@ -312,10 +314,11 @@ async def _ocsp(ev: _Evidence, session: FetchSession, depth: int) -> MethodResul
             continue
         nonce = os.urandom(16) if ev.rules.ocsp_nonce else None
         request = build_request(cert, issuer, nonce=nonce)
+        began = time.perf_counter()
         try:
             data, latency = await session.ocsp(url, request)
         except FetchError as exc:
-            attempts.append(Attempt(Method.OCSP, "fetched", Outcome.ERROR, exc.reason, url=url))
+            attempts.append(_fetch_failed(Method.OCSP, exc, url, began))
             continue
         attempt = judge_response(
             data,
@@ -339,9 +342,16 @@ async def _crls(ev: _Evidence, session: FetchSession, depth: int) -> MethodResul
     offline = ev.crl_result(depth, ev.ctx)
     if offline.outcome and offline.outcome.decisive:
         return offline
-    urls, _ = _crl_urls(ev.path[depth])
+    urls, others = _crl_urls(ev.path[depth])
+    skipped = tuple(
+        Attempt(Method.CRL, "fetched", Outcome.SKIPPED, why, url=url)
+        for url, why in others
+        if "://" in url
+    )
     if not urls:
-        return offline
+        return MethodResult(
+            offline.outcome or (Outcome.SKIPPED if skipped else None), offline.attempts + skipped
+        )
     fetched = await asyncio.gather(*(_fetch_crl(session, u) for u in urls))
     failures = [f for f in fetched if isinstance(f, Attempt)]
     crls = [f[0] for f in fetched if not isinstance(f, Attempt)]
@@ -354,11 +364,17 @@ async def _crls(ev: _Evidence, session: FetchSession, depth: int) -> MethodResul
     outcome = result.outcome
     if outcome is None and failures:
         outcome = Outcome.ERROR
-    return MethodResult(outcome, tuple(failures) + tuple(attempts))
+    return MethodResult(outcome, skipped + tuple(failures) + tuple(attempts))
 
 
 async def _fetch_crl(session: FetchSession, url: str) -> tuple[ParsedCrl, float | None] | Attempt:
+    began = time.perf_counter()
     try:
         return await session.crl(url)
     except FetchError as exc:
-        return Attempt(Method.CRL, "fetched", Outcome.ERROR, exc.reason, url=url)
+        return _fetch_failed(Method.CRL, exc, url, began)
+
+
+def _fetch_failed(method: Method, error: FetchError, url: str, began: float) -> Attempt:
+    latency = (time.perf_counter() - began) * 1000
+    return Attempt(method, "fetched", Outcome.ERROR, error.reason, url=url, latency_ms=latency)

@@ -109,10 +109,11 @@ def decide_certificate(
                 "require: no revocation information for this certificate; rejected",
             )
         if policy is RevocationPolicy.HARD_FAIL:
+            named = f" (it names only {', '.join(declared)})" if declared else ""
             return verdict(
                 CertificateDecision.UNCHECKED,
                 True,
-                "hard-fail: the certificate declares no revocation source; accepted",
+                f"hard-fail: no revocation source that can be consulted{named}; accepted",
             )
         return verdict(
             CertificateDecision.UNCHECKED, True, f"soft-fail: no revocation information; {_AIR}"

@@ -1,0 +1,219 @@
+"""OCSP responses judged offline: every check in `judge_response`, each with a failing twin."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import NameOID
+
+from securesocket.revocation import Outcome, RevocationRules, evaluate_offline
+from securesocket.revocation.ocsp import (
+    MAX_GET_URL_BYTES,
+    build_request,
+    get_url,
+    judge_response,
+    must_staple,
+    ocsp_urls,
+)
+from securesocket.testing import CA
+from tests.revocation_helpers import NOW, Pki, der, make_pki
+
+
+RULES = RevocationRules()
+
+
+def judge(pki: Pki, response: ocsp.OCSPResponse | bytes, **kwargs: object) -> tuple[Outcome, str]:
+    attempt = judge_response(
+        response, pki.leaf.certificate, pki.inter.certificate, at=kwargs.pop("at", NOW),  # type: ignore[arg-type]
+        rules=kwargs.pop("rules", RULES), **kwargs,  # type: ignore[arg-type]
+    )  # fmt: skip
+    return attempt.outcome, attempt.detail
+
+
+@pytest.fixture
+def pki() -> Pki:
+    return make_pki()
+
+
+def test_good_from_the_issuer(pki: Pki) -> None:
+    assert judge(pki, pki.inter.ocsp_response(pki.leaf, at=NOW))[0] is Outcome.GOOD
+
+
+def test_revoked_carries_reason_and_time(pki: Pki) -> None:
+    when = NOW - dt.timedelta(hours=3)
+    pki.inter.revoke(pki.leaf, reason=x509.ReasonFlags.superseded, at=when)
+    attempt = judge_response(
+        pki.inter.ocsp_response(pki.leaf, at=NOW), pki.leaf.certificate, pki.inter.certificate,
+        at=NOW, rules=RULES,
+    )  # fmt: skip
+    assert attempt.outcome is Outcome.REVOKED
+    assert attempt.revocation_reason == "superseded"
+    assert attempt.revocation_time == when
+
+
+def test_unknown_is_not_good(pki: Pki) -> None:
+    response = pki.inter.ocsp_response(pki.leaf, at=NOW, status="unknown")
+    assert judge(pki, response)[0] is Outcome.UNKNOWN
+
+
+def test_a_response_about_another_certificate_is_refused(pki: Pki) -> None:
+    other = pki.inter.issue_cert("other.localhost")
+    outcome, detail = judge(pki, pki.inter.ocsp_response(other, at=NOW))
+    assert outcome is Outcome.ERROR
+    assert "another certificate" in detail
+
+
+def test_same_serial_from_another_issuer_is_refused(pki: Pki) -> None:
+    name = pki.inter.certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+    imposter_ca = CA(common_name=str(name))  # same subject name, another key
+    assert imposter_ca.certificate.subject == pki.inter.certificate.subject
+    twin = imposter_ca.issue_cert("localhost", serial=pki.leaf.certificate.serial_number)
+    outcome, _ = judge(pki, imposter_ca.ocsp_response(twin, at=NOW))
+    assert outcome is Outcome.ERROR
+
+
+@pytest.mark.parametrize("algorithm", [hashes.SHA256(), hashes.SHA384()])
+def test_certid_with_other_hash_algorithms(pki: Pki, algorithm: hashes.HashAlgorithm) -> None:
+    response = pki.inter.ocsp_response(pki.leaf, at=NOW, hash_algorithm=algorithm)
+    assert judge(pki, response)[0] is Outcome.GOOD
+
+
+def test_delegated_responder_with_nocheck(pki: Pki) -> None:
+    responder = pki.inter.issue_ocsp_responder()
+    response = pki.inter.ocsp_response(pki.leaf, at=NOW, responder=responder)
+    assert judge(pki, response)[0] is Outcome.GOOD
+
+
+def test_delegate_without_ocsp_signing_is_unauthorised(pki: Pki) -> None:
+    responder = pki.inter.issue_ocsp_responder(ocsp_signing=False)
+    outcome, detail = judge(pki, pki.inter.ocsp_response(pki.leaf, at=NOW, responder=responder))
+    assert outcome is Outcome.ERROR
+    assert "lacks id-kp-OCSPSigning" in detail
+
+
+def test_delegate_of_another_ca_is_unauthorised(pki: Pki) -> None:
+    foreign = CA().issue_ocsp_responder()
+    response = pki.inter.ocsp_response(pki.leaf, at=NOW, responder=foreign)
+    outcome, detail = judge(pki, response)
+    assert outcome is Outcome.ERROR
+    assert "not issued by the certificate's issuer" in detail
+
+
+def test_delegate_without_nocheck_needs_its_own_good_status(pki: Pki) -> None:
+    responder = pki.inter.issue_ocsp_responder(nocheck=False)
+    response = der(pki.inter.ocsp_response(pki.leaf, at=NOW, responder=responder))
+    without_crl = evaluate_offline(pki.path, policy="require", at=NOW, ocsp_responses=[response],
+                                   crls=[der(pki.root.crl(at=NOW))])  # fmt: skip
+    with_crl = evaluate_offline(pki.path, policy="require", at=NOW, ocsp_responses=[response],
+                                crls=pki.good_crls())  # fmt: skip
+    assert not without_crl.accepted
+    assert "has no CRL saying it is not revoked" in without_crl.certificates[0].attempts[0].detail
+    assert with_crl.accepted
+    assert with_crl.certificates[0].attempts[0].method.value == "ocsp"
+    pki.inter.revoke(responder, at=NOW - dt.timedelta(hours=1))
+    fresh = [der(pki.root.crl(at=NOW)), der(pki.inter.crl(at=NOW))]
+    revoked = evaluate_offline(
+        pki.path, policy="require", at=NOW, ocsp_responses=[response], crls=fresh
+    )
+    assert "is itself revoked" in revoked.certificates[0].attempts[0].detail
+
+
+def test_tampered_signature_is_refused(pki: Pki) -> None:
+    data = bytearray(der(pki.inter.ocsp_response(pki.leaf, at=NOW)))
+    data[-3] ^= 0x01  # inside the signature BIT STRING
+    outcome, detail = judge(pki, bytes(data))
+    assert outcome is Outcome.ERROR
+    assert "signature" in detail or "not a DER" in detail
+
+
+@pytest.mark.parametrize(
+    "status",
+    [ocsp.OCSPResponseStatus.TRY_LATER, ocsp.OCSPResponseStatus.INTERNAL_ERROR,
+     ocsp.OCSPResponseStatus.UNAUTHORIZED, ocsp.OCSPResponseStatus.MALFORMED_REQUEST],
+)  # fmt: skip
+def test_unsuccessful_statuses(pki: Pki, status: ocsp.OCSPResponseStatus) -> None:
+    outcome, detail = judge(pki, ocsp.OCSPResponseBuilder.build_unsuccessful(status))
+    assert outcome is Outcome.ERROR
+    assert status.name in detail
+
+
+@pytest.mark.parametrize("data", [b"", b"garbage", b"\x30\x82\x01\x00"])
+def test_unparseable_bytes(pki: Pki, data: bytes) -> None:
+    outcome, detail = judge(pki, data)
+    assert outcome is Outcome.ERROR
+    assert "not a DER OCSP response" in detail
+
+
+def test_truncated(pki: Pki) -> None:
+    data = der(pki.inter.ocsp_response(pki.leaf, at=NOW))
+    assert judge(pki, data[: len(data) // 2])[0] is Outcome.ERROR
+
+
+def test_fresh_then_stale_past_next_update(pki: Pki) -> None:
+    response = pki.inter.ocsp_response(pki.leaf, at=NOW, next_update=NOW + dt.timedelta(hours=1))
+    assert judge(pki, response, at=NOW + dt.timedelta(hours=1, minutes=4))[0] is Outcome.GOOD
+    outcome, detail = judge(pki, response, at=NOW + dt.timedelta(hours=1, minutes=6))
+    assert outcome is Outcome.STALE
+    assert "past nextUpdate" in detail
+
+
+def test_skew_is_configurable(pki: Pki) -> None:
+    response = pki.inter.ocsp_response(pki.leaf, at=NOW, next_update=NOW + dt.timedelta(hours=1))
+    tight = RevocationRules(skew=dt.timedelta(0))
+    later = NOW + dt.timedelta(hours=1, minutes=1)
+    assert judge(pki, response, at=later)[0] is Outcome.GOOD
+    assert judge(pki, response, at=later, rules=tight)[0] is Outcome.STALE
+
+
+def test_future_this_update_is_not_fresh(pki: Pki) -> None:
+    response = pki.inter.ocsp_response(pki.leaf, at=NOW + dt.timedelta(hours=1))
+    outcome, detail = judge(pki, response)
+    assert outcome is Outcome.STALE
+    assert "in the future" in detail
+
+
+def test_no_next_update_uses_max_age(pki: Pki) -> None:
+    response = pki.inter.ocsp_response(pki.leaf, at=NOW, next_update=None)
+    rules = RevocationRules(max_age=dt.timedelta(hours=1))
+    assert judge(pki, response, rules=rules, at=NOW + dt.timedelta(minutes=30))[0] is Outcome.GOOD
+    outcome, detail = judge(pki, response, rules=rules, at=NOW + dt.timedelta(hours=2))
+    assert outcome is Outcome.STALE
+    assert "max_age" in detail
+
+
+def test_nonce_match_mismatch_and_absence(pki: Pki) -> None:
+    nonce = b"0123456789abcdef"
+    echoed = pki.inter.ocsp_response(pki.leaf, at=NOW, nonce=nonce)
+    other = pki.inter.ocsp_response(pki.leaf, at=NOW, nonce=b"fedcba9876543210")
+    absent = pki.inter.ocsp_response(pki.leaf, at=NOW)
+    assert judge(pki, echoed, nonce=nonce)[0] is Outcome.GOOD
+    outcome, detail = judge(pki, other, nonce=nonce)
+    assert outcome is Outcome.ERROR
+    assert "nonce mismatch" in detail
+    assert judge(pki, absent, nonce=nonce)[0] is Outcome.GOOD  # RFC 8954: may be omitted
+
+
+def test_request_round_trips_and_get_or_post() -> None:
+    pki = make_pki()
+    request = build_request(pki.leaf.certificate, pki.inter.certificate, nonce=b"n" * 16)
+    parsed = ocsp.load_der_ocsp_request(request)
+    assert parsed.serial_number == pki.leaf.certificate.serial_number
+    assert parsed.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce == b"n" * 16
+    small = get_url("http://127.0.0.1:1/", request)
+    assert small is not None
+    assert len(small) <= MAX_GET_URL_BYTES
+    assert "+" not in small.split("/", 3)[3]  # base64 is URL-encoded
+    assert get_url("http://127.0.0.1:1/" + "p" * 200, request) is None  # too long → POST
+
+
+def test_aia_urls_and_must_staple_detection() -> None:
+    pki = make_pki(ocsp_url="http://127.0.0.1:1/ocsp", must_staple=True)
+    assert ocsp_urls(pki.leaf.certificate) == ["http://127.0.0.1:1/ocsp"]
+    assert must_staple(pki.leaf.certificate)
+    plain = make_pki()
+    assert ocsp_urls(plain.leaf.certificate) == []
+    assert not must_staple(plain.leaf.certificate)
