@@ -68,8 +68,8 @@ def _load(relative: str) -> x509.Certificate:
 @pytest.mark.skipif(PKITS is None, reason="PKITS data not found beside the repo or in /work")
 def test_manifest_has_every_run() -> None:
     """The sections under test hold the 204 PKITS runs (173 without CRL processing)."""
-    assert 204 == len(RUNS)
-    assert 173 == sum(not r.data["revocation_relevant"] for r in RUNS)
+    assert len(RUNS) == 204
+    assert sum(not r.data["revocation_relevant"] for r in RUNS) == 173
 
 
 @pytest.mark.parametrize("run", RUNS, ids=str)
@@ -90,10 +90,10 @@ def test_pkits_run(run: Run) -> None:
         policy=run.data["settings"],
     )
     if run.expected == "valid":
-        assert CertificateStatus.TRUSTED == result.status, result.problems
-        assert () == result.problems
+        assert result.status == CertificateStatus.TRUSTED, result.problems
+        assert result.problems == ()
         expected_policies = set(run.data["expected_user_constrained_policy_set"])
         assert expected_policies == set(result.user_constrained_policy_set)
     else:
-        assert CertificateStatus.TRUSTED != result.status
+        assert result.status != CertificateStatus.TRUSTED
         assert result.problems

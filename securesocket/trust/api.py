@@ -48,7 +48,7 @@ def load_certificate(data: object, what: str = "certificate") -> x509.Certificat
             if raw.lstrip().startswith(b"-----BEGIN"):
                 return x509.load_pem_x509_certificate(raw)
             return x509.load_der_x509_certificate(raw)
-    except ValueError as exc:
+    except (ValueError, x509.InvalidVersion) as exc:
         raise ArgumentError(f"{what} is not a valid X.509 certificate ({exc})") from exc
 
 

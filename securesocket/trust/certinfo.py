@@ -9,14 +9,17 @@ so a changed byte is a different entry. A certificate whose extensions cannot be
 from __future__ import annotations
 
 import threading
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import ExtensionOID
 
+from ._der import structure_error
 from .distinguished_names import NameKey, name_key
 from .policy_mappings import parse_policy_mappings
 
@@ -53,6 +56,7 @@ class CertInfo:
     subject: NameKey
     issuer: NameKey
     malformed: str | None = None
+    names_parse: bool = True
     basic_constraints: x509.BasicConstraints | None = None
     key_usage: x509.KeyUsage | None = None
     extended_key_usage: x509.ExtendedKeyUsage | None = None
@@ -82,11 +86,28 @@ def der_of(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(Encoding.DER)
 
 
+def _extensions(cert: x509.Certificate) -> x509.Extensions:
+    # A zero serial (in an AKI's authorityCertSerialNumber, say: some long-lived roots have
+    # one) makes cryptography warn; it is not ours to judge there. Only on a cache miss.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        return cert.extensions
+
+
 def _parse(cert: x509.Certificate, der: bytes) -> CertInfo:
-    subject = name_key(cert.subject)
-    issuer = name_key(cert.issuer)
     try:
-        extensions = cert.extensions
+        subject = name_key(cert.subject)
+        issuer = name_key(cert.issuer)
+    except ValueError as exc:
+        # Names that do not parse match nothing: a key no real name can have.
+        unique: NameKey = ((("unparseable", der),),)
+        malformed = f"unparseable name ({exc})"
+        return CertInfo(cert, der, unique, unique, malformed=malformed, names_parse=False)
+    broken = structure_error(der)
+    if broken is not None:
+        return CertInfo(cert, der, subject, issuer, malformed=broken)
+    try:
+        extensions = _extensions(cert)
     except x509.DuplicateExtension as exc:
         return CertInfo(cert, der, subject, issuer, malformed=f"duplicated extension ({exc})")
     except ValueError as exc:

@@ -36,10 +36,23 @@ def host_mismatch(cert: x509.Certificate, host: str) -> str | None:
             verify_certificate_ip_address(cert, str(ip))
         else:
             verify_certificate_hostname(cert, host.rstrip("."))
-    except VerificationError as exc:
-        return f"the certificate is not valid for {host!r} ({exc})"
+    except VerificationError:
+        return f"the certificate is not valid for {host!r} (it names {_names_in(cert)})"
     except CertificateError as exc:
         return f"the certificate names no subjectAltName matching {host!r} ({exc})"
-    except (ValueError, UnicodeError) as exc:  # an unencodable name from the caller
+    except x509.DuplicateExtension as exc:
+        return f"the certificate's names cannot be read ({exc})"
+    except (ValueError, UnicodeError) as exc:  # an unencodable host, or unparseable names
         return f"{host!r} cannot be checked against the certificate ({exc})"
     return None
+
+
+def _names_in(cert: x509.Certificate) -> str:
+    """The DNS names and IP addresses the certificate is for, for a message."""
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except (x509.ExtensionNotFound, x509.DuplicateExtension, ValueError):
+        return "no subjectAltName"
+    names = [str(n) for n in san.get_values_for_type(x509.DNSName)]
+    names += [str(n) for n in san.get_values_for_type(x509.IPAddress)]
+    return ", ".join(names[:8]) + (", ..." if len(names) > 8 else "") if names else "no DNS/IP name"

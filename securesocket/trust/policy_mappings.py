@@ -11,32 +11,13 @@ and any deviation raises `ValueError`, which marks the certificate malformed.
 
 from __future__ import annotations
 
+from ._der import read_tlv
+
 
 __all__ = ["parse_policy_mappings"]
 
 _SEQUENCE = 0x30
 _OID = 0x06
-
-
-def _read_tlv(data: bytes, offset: int) -> tuple[int, bytes, int]:
-    """(tag, contents, offset after) of the DER element at `offset`."""
-    if offset + 2 > len(data):
-        raise ValueError("truncated DER")
-    tag = data[offset]
-    length = data[offset + 1]
-    offset += 2
-    if length & 0x80:
-        count = length & 0x7F
-        if count == 0 or count > 4 or offset + count > len(data):
-            raise ValueError("bad DER length")
-        length = int.from_bytes(data[offset : offset + count], "big")
-        if length < 0x80 or data[offset] == 0:
-            raise ValueError("non-minimal DER length")
-        offset += count
-    end = offset + length
-    if end > len(data):
-        raise ValueError("truncated DER")
-    return tag, data[offset:end], end
 
 
 def _decode_oid(contents: bytes) -> str:
@@ -62,14 +43,14 @@ def _elements(contents: bytes) -> list[tuple[int, bytes]]:
     found = []
     offset = 0
     while offset < len(contents):
-        tag, inner, offset = _read_tlv(contents, offset)
+        tag, inner, offset = read_tlv(contents, offset)
         found.append((tag, inner))
     return found
 
 
 def parse_policy_mappings(der: bytes) -> tuple[tuple[str, str], ...]:
     """(issuerDomainPolicy, subjectDomainPolicy) dotted-OID pairs; `ValueError` if malformed."""
-    tag, contents, end = _read_tlv(der, 0)
+    tag, contents, end = read_tlv(der, 0)
     if tag != _SEQUENCE or end != len(der):
         raise ValueError("policyMappings is not one SEQUENCE")
     pairs = []

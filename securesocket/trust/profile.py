@@ -12,6 +12,8 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import SignatureAlgorithmOID
 
+from ._der import serial_number
+
 
 __all__ = ["MIN_RSA_BITS", "key_error", "serial_error", "signature_algorithm_error"]
 
@@ -70,7 +72,7 @@ def key_error(cert: x509.Certificate) -> str | None:
 
 def serial_error(cert: x509.Certificate) -> str | None:
     """Why the serial number breaks RFC 5280 §4.1.2.2 (positive, at most 20 octets), or None."""
-    serial = cert.serial_number
+    serial = serial_number(cert)
     if serial <= 0:
         return f"serial number {serial} is not positive"
     if (serial.bit_length() + 8) // 8 > 20:

@@ -10,6 +10,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
 from .._status import CertificateStatus
+from ._der import serial_number
 
 
 __all__ = ["Problem", "RejectedPath", "Verification", "describe_certificate"]
@@ -47,7 +48,7 @@ def describe_certificate(cert: x509.Certificate) -> dict[str, Any]:
     return {
         "subject": cert.subject.rfc4514_string(),
         "issuer": cert.issuer.rfc4514_string(),
-        "serial": format(cert.serial_number, "x"),
+        "serial": format(serial_number(cert), "x"),
         "sha256": cert.fingerprint(hashes.SHA256()).hex(),
     }
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import os
 import ssl
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 import certifi
 from cryptography import x509
+from cryptography.utils import CryptographyDeprecationWarning
 
 from ..exceptions import ArgumentError
 from .builder import CertificateIndex
@@ -54,11 +56,14 @@ def load_pem_file(path: str | os.PathLike[str]) -> tuple[x509.Certificate, ...]:
         return ()
     if b"-----BEGIN CERTIFICATE-----" not in data:
         return ()
-    try:
-        return tuple(x509.load_pem_x509_certificates(data))
-    except ValueError:
-        # One bad block must not lose the rest: parse block by block.
-        return tuple(_load_blocks(data))
+    with warnings.catch_warnings():
+        # Some shipped roots have a non-positive serial; cryptography warns, we still load them.
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        try:
+            return tuple(x509.load_pem_x509_certificates(data))
+        except ValueError:
+            # One bad block must not lose the rest: parse block by block.
+            return tuple(_load_blocks(data))
 
 
 def _load_blocks(data: bytes) -> list[x509.Certificate]:

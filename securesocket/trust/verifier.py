@@ -165,6 +165,11 @@ class ChainVerifier:
         self, leaf: x509.Certificate, presented: Sequence[x509.Certificate], settings: Settings
     ) -> Verification:
         leaf_info = _infos([leaf], "the server certificate")[0]
+        if not leaf_info.names_parse:
+            # Its names do not even parse: no path can be built, and "untrusted" would hide
+            # that the certificate itself is corrupt.
+            bad = problem("malformed", f"the certificate is corrupt: {leaf_info.malformed}", 0)
+            return Verification(bad.status, (leaf,), (bad,))
         pool = CertificateIndex(_infos(presented, "presented certificates"))
         for info in self._extra:
             pool.add(info)

@@ -1,0 +1,246 @@
+"""Tampered certificates are never accepted: flipped bytes, duplicated extensions, swapped
+names, a downgraded signature hash. Each tampering helper has a twin that rebuilds the same
+certificate *without* the change and must still be trusted, so a rejection is never the
+helper's fault."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import UTC, datetime
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.utils import CryptographyDeprecationWarning
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from securesocket import ArgumentError, CertificateStatus, ChainVerifier, verify_chain
+from securesocket.testing._keys import KeyType, fixed_key
+from securesocket.testing.ca import CA
+from securesocket.trust._der import read_tlv
+
+
+S = CertificateStatus
+NOW = datetime(2030, 6, 1, tzinfo=UTC)
+
+
+def tlv(tag: int, content: bytes) -> bytes:
+    """DER-encode one element."""
+    n = len(content)
+    if n < 0x80:
+        return bytes([tag, n]) + content
+    size = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(size)]) + size + content
+
+
+def children(content: bytes) -> list[tuple[int, bytes]]:
+    """The (tag, content) of each element in a constructed value."""
+    out, offset = [], 0
+    while offset < len(content):
+        tag, inner, offset = read_tlv(content, offset)
+        out.append((tag, inner))
+    return out
+
+
+def tbs_fields(cert: x509.Certificate) -> list[tuple[int, bytes]]:
+    """tbsCertificate's fields: version, serial, sigalg, issuer, validity, subject, spki, ext."""
+    _, tbs, _ = read_tlv(cert.tbs_certificate_bytes, 0)
+    return children(tbs)
+
+
+def assemble(fields: list[tuple[int, bytes]], key, algorithm: bytes, hash_alg) -> x509.Certificate:
+    """Sign the tbsCertificate made of `fields` with `key` and return the certificate."""
+    tbs = tlv(0x30, b"".join(tlv(t, c) for t, c in fields))
+    if isinstance(key, rsa.RSAPrivateKey):
+        signature = key.sign(tbs, padding.PKCS1v15(), hash_alg)
+    else:
+        signature = key.sign(tbs, ec.ECDSA(hash_alg))
+    der = tlv(0x30, tbs + tlv(0x30, algorithm) + tlv(0x03, b"\x00" + signature))
+    return x509.load_der_x509_certificate(der)
+
+
+def outer_algorithm(cert: x509.Certificate) -> bytes:
+    return tbs_fields(cert)[2][1]
+
+
+@pytest.fixture(scope="module")
+def world():
+    root = CA(common_name="Mutation Root")
+    inter = root.create_child_ca(common_name="Mutation Intermediate")
+    leaf = inter.issue_cert("example.test", not_before=datetime(2025, 1, 1, tzinfo=UTC))
+    return root, inter, leaf.certificate
+
+
+def verify(leaf, inter: CA, root: CA, **kw):
+    return verify_chain(
+        leaf,
+        [inter.certificate],
+        anchors=[root.certificate],
+        trust="none",
+        revocation="off",
+        host="example.test",
+        at=NOW,
+        **kw,
+    )
+
+
+class TestRebuild:
+    def test_rebuilding_unchanged_is_trusted(self, world) -> None:
+        """Twin of every tampering below: re-signing the same fields stays trusted."""
+        root, inter, leaf = world
+        rebuilt = assemble(
+            tbs_fields(leaf), inter.private_key, outer_algorithm(leaf), hashes.SHA256()
+        )
+        assert verify(rebuilt, inter, root).status == S.TRUSTED
+
+    def test_duplicated_extension(self, world) -> None:
+        """The same extension twice (re-signed by the real CA): invalid, never trusted."""
+        root, inter, leaf = world
+        fields = tbs_fields(leaf)
+        tag, explicit = fields[-1]
+        _, extensions = read_tlv(explicit, 0)[:2]
+        items = children(extensions)
+        doubled = b"".join(tlv(t, c) for t, c in [*items, items[0]])
+        fields[-1] = (tag, tlv(0x30, doubled))
+        tampered = assemble(fields, inter.private_key, outer_algorithm(leaf), hashes.SHA256())
+        result = verify(tampered, inter, root)
+        assert result.status == S.INVALID
+        assert result.problems[0].code == "malformed"
+
+    def test_swapped_subject_and_issuer(self, world) -> None:
+        """Subject and issuer names swapped (re-signed by the real CA): not trusted."""
+        root, inter, leaf = world
+        fields = tbs_fields(leaf)
+        fields[3], fields[5] = fields[5], fields[3]
+        tampered = assemble(fields, inter.private_key, outer_algorithm(leaf), hashes.SHA256())
+        assert verify(tampered, inter, root).status == S.UNTRUSTED_SIGNERS
+
+    def test_signed_by_the_wrong_key(self, world) -> None:
+        """The same fields signed by a key that is not the issuer's: invalid (bad signature)."""
+        root, inter, leaf = world
+        other = fixed_key("mutation-other")
+        tampered = assemble(tbs_fields(leaf), other, outer_algorithm(leaf), hashes.SHA256())
+        result = verify(tampered, inter, root)
+        assert result.status == S.INVALID
+        assert result.problems[0].code == "bad_signature"
+
+
+SHA256_RSA = bytes.fromhex("2a864886f70d01010b")
+SHA1_RSA = bytes.fromhex("2a864886f70d010105")
+
+
+def _with_sha1(cert: x509.Certificate, issuer_key) -> x509.Certificate:
+    fields = [
+        (t, c.replace(SHA256_RSA, SHA1_RSA)) if i == 2 else (t, c)
+        for i, (t, c) in enumerate(tbs_fields(cert))
+    ]
+    return assemble(fields, issuer_key, fields[2][1], hashes.SHA1())  # noqa: S303 - must be rejected
+
+
+@pytest.fixture(scope="module")
+def rsa_world():
+    root = CA(common_name="RSA Root", key=fixed_key("root", KeyType.RSA_2048))
+    inter = root.create_child_ca(
+        common_name="RSA Inter", key=fixed_key("intermediate", KeyType.RSA_2048)
+    )
+    leaf = inter.issue_cert("example.test", key=fixed_key("spare-2", KeyType.RSA_2048)).certificate
+    return root, inter, leaf
+
+
+class TestSha1:
+    def test_sha1_leaf_rejected_by_webpki(self, rsa_world) -> None:
+        """A SHA-1 signature on the leaf: invalid under webpki, accepted under rfc5280."""
+        root, inter, leaf = rsa_world
+        sha1_leaf = _with_sha1(leaf, inter.private_key)
+        assert hashes.SHA1.name == sha1_leaf.signature_hash_algorithm.name
+        bad = verify(sha1_leaf, inter, root)
+        assert bad.status == S.INVALID
+        assert bad.problems[0].code == "weak_signature_algorithm"
+        assert verify(sha1_leaf, inter, root, profile="rfc5280").status == S.TRUSTED
+        assert verify(leaf, inter, root).status == S.TRUSTED
+
+    def test_sha1_self_signature_on_anchor_is_fine(self, rsa_world) -> None:
+        """An anchor's own SHA-1 self-signature is not judged (only what it signs is)."""
+        root, inter, leaf = rsa_world
+        sha1_root = _with_sha1(root.certificate, root.private_key)
+        result = verify_chain(
+            leaf,
+            [inter.certificate],
+            anchors=[sha1_root],
+            trust="none",
+            revocation="off",
+            host="example.test",
+            at=NOW,
+        )
+        assert result.status == S.TRUSTED
+
+    def test_sha1_intermediate_rejected(self, rsa_world) -> None:
+        """A SHA-1 signature on an intermediate: invalidChain under webpki."""
+        root, inter, leaf = rsa_world
+        sha1_inter = _with_sha1(inter.certificate, root.private_key)
+        result = verify_chain(
+            leaf,
+            [sha1_inter],
+            anchors=[root.certificate],
+            trust="none",
+            revocation="off",
+            host="example.test",
+            at=NOW,
+        )
+        assert result.status == S.INVALID_CHAIN
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_flipped_byte_is_never_trusted(world, data) -> None:
+    """Any single byte of the leaf or the intermediate changed: an ArgumentError (unparseable)
+    or a status other than trusted; never an exception of another kind."""
+    root, inter, leaf = world
+    target = data.draw(st.sampled_from(["leaf", "intermediate"]))
+    der = bytearray((leaf if target == "leaf" else inter.certificate).public_bytes(Encoding.DER))
+    position = data.draw(st.integers(0, len(der) - 1))
+    der[position] ^= data.draw(st.integers(1, 255))
+    leaf_in = bytes(der) if target == "leaf" else leaf
+    pool = [inter.certificate] if target == "leaf" else [bytes(der)]
+    try:
+        result = verify_chain(
+            leaf_in,
+            pool,
+            anchors=[root.certificate],
+            trust="none",
+            revocation="off",
+            host="example.test",
+            at=NOW,
+        )
+    except ArgumentError:
+        return
+    assert result.status != S.TRUSTED
+
+
+def test_every_single_bit_flip_of_the_leaf_is_rejected(world) -> None:
+    """Exhaustively: flipping bit 0 or bit 7 of any byte of the leaf never yields a trusted
+    result, and ChainVerifier.verify raises nothing on the ones cryptography still parses
+    (this found the signature BIT STRING "unused bits" malleability)."""
+    root, inter, leaf = world
+    verifier = ChainVerifier(trust="none", anchors=[root.certificate])
+    der = leaf.public_bytes(Encoding.DER)
+    checked = 0
+    for position in range(len(der)):
+        for mask in (0x01, 0x80):
+            mutated = bytearray(der)
+            mutated[position] ^= mask
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+                    cert = x509.load_der_x509_certificate(bytes(mutated))
+            except (ValueError, x509.InvalidVersion):
+                continue
+            checked += 1
+            result = verifier.verify(cert, [inter.certificate], host="example.test", at=NOW)
+            assert not result.trusted, position
+    assert checked > 200
