@@ -14,8 +14,13 @@ Shipped in the wheel so that applications can test against it too::
 from __future__ import annotations
 
 from ._blob import Blob
+from ._http import ClosedPort
 from ._keys import KeyType, fixed_key
+from ._process import ServerStartError
 from .ca import CA, DEFAULT_NOT_AFTER, DEFAULT_NOT_BEFORE, INHERIT, LeafCert
+from .crl_server import CRLFault, CRLServer
+from .ocsp_servers import OCSPFault, OCSPResponder, OpenSSLOCSPResponder
+from .tls_servers import OpenSSLServer, PythonTLSServer
 
 
 __all__ = [
@@ -24,7 +29,16 @@ __all__ = [
     "DEFAULT_NOT_BEFORE",
     "INHERIT",
     "Blob",
+    "CRLFault",
+    "CRLServer",
+    "ClosedPort",
     "KeyType",
     "LeafCert",
+    "OCSPFault",
+    "OCSPResponder",
+    "OpenSSLOCSPResponder",
+    "OpenSSLServer",
+    "PythonTLSServer",
+    "ServerStartError",
     "fixed_key",
 ]

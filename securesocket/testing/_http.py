@@ -1,0 +1,136 @@
+"""`LoopbackHTTPServer`: a stdlib HTTP server on 127.0.0.1, run in a thread, stopped cleanly.
+
+# Model
+The socket is bound (to 127.0.0.1, port 0) in the constructor, so the port is known before
+anything is served: a live scenario needs the URL to put into certificates it has not issued
+yet. `start()` begins serving; `stop()` wakes any handler that is deliberately slow (they wait
+on ``stopping``, never on a bare sleep), stops the loop, and joins every thread.
+
+`ClosedPort` holds a bound but non-listening socket: connecting to it is refused, and no other
+process can take the port while it is held ("responder down").
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import ClassVar, Self
+
+
+__all__ = ["ClosedPort", "LoopbackHTTPServer", "QuietHandler"]
+
+HOST = "127.0.0.1"
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = False  # server_close() joins the handler threads
+    block_on_close = True
+    owner: LoopbackHTTPServer
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that does not log to stderr and gives up on idle clients."""
+
+    timeout: ClassVar[float] = 10.0
+    server: _Server
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Fixture servers are silent; tests inspect the recorded requests instead."""
+
+    def send_body(self, status: int, body: bytes, content_type: str) -> None:
+        """Send a complete response and close the connection."""
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class LoopbackHTTPServer:
+    """Base class: subclasses set ``handler_class`` and implement their handler's do_GET/do_POST."""
+
+    handler_class: ClassVar[type[QuietHandler]] = QuietHandler
+
+    def __init__(self) -> None:
+        self._server = _Server((HOST, 0), self.handler_class, bind_and_activate=True)
+        self._server.owner = self
+        self.stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def host(self) -> str:
+        """Always 127.0.0.1."""
+        return HOST
+
+    @property
+    def port(self) -> int:
+        """The bound port."""
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>``."""
+        return f"http://{HOST}:{self.port}"
+
+    def start(self) -> Self:
+        """Start serving (the socket is already listening, so clients can connect at once)."""
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.2},
+                name=f"{type(self).__name__} {self.port}",
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Wake slow handlers, stop serving, join all threads, close the socket; idempotent."""
+        self.stopping.set()
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._server.server_close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class ClosedPort:
+    """A port on 127.0.0.1 where nothing listens (connections are refused), reserved while held."""
+
+    def __init__(self) -> None:
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.bind((HOST, 0))
+        self.port: int = self._sock.getsockname()[1]
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>``."""
+        return f"http://{HOST}:{self.port}"
+
+    def close(self) -> None:
+        """Release the port."""
+        self._sock.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

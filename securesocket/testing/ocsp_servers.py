@@ -1,0 +1,332 @@
+"""OCSP responders for tests: a Python one on 127.0.0.1 that can misbehave, and ``openssl ocsp``.
+
+# The Python responder
+Serves RFC 6960 POST (DER body) and GET (``/<url-encoded base64 DER>``) for any number of
+fixture CAs: the request's CertID picks the CA, the CA's ledger gives the status. It echoes the
+request nonce, signs with the CA or a delegated responder, and records every request (tests
+assert caching and fetch order on ``requests``). One `OCSPFault` at a time makes it misbehave;
+the fault can be changed while it runs.
+
+# The openssl responder
+`OpenSSLOCSPResponder` runs the real ``openssl ocsp -index``: kept for interoperability checks.
+``openssl ocsp -port`` binds every interface, not only 127.0.0.1, so do not use it where the
+test machine must not be reachable from outside.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import enum
+import tempfile
+import urllib.parse
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import ClassVar, Self
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509 import ocsp
+
+from ._http import LoopbackHTTPServer, QuietHandler
+from ._keys import KeyType, fixed_key, private_key_pem
+from ._ocsp import build_response, error_response, find_issuer
+from ._process import ManagedProcess
+from .ca import CA, LeafCert
+
+
+__all__ = ["OCSPFault", "OCSPRequestRecord", "OCSPResponder", "OpenSSLOCSPResponder"]
+
+UTC = _dt.UTC
+OCSP_RESPONSE_TYPE = "application/ocsp-response"
+
+
+class OCSPFault(enum.Enum):
+    """Ways the Python responder can misbehave (NONE: answer correctly)."""
+
+    NONE = "none"
+    TRY_LATER = "tryLater"
+    """An unsigned ``tryLater`` error response."""
+    INTERNAL_ERROR = "internalError"
+    """An unsigned ``internalError`` error response."""
+    UNAUTHORISED_SIGNER = "unauthorisedSigner"
+    """Signed by a certificate the CA issued *without* id-kp-OCSPSigning."""
+    FOREIGN_SIGNER = "foreignSigner"
+    """Signed by a proper OCSP responder certificate, but one from another CA."""
+    STALE = "stale"
+    """thisUpdate 14 days ago, nextUpdate 7 days ago."""
+    NO_NEXT_UPDATE = "noNextUpdate"
+    """A fresh answer without nextUpdate."""
+    TRUNCATED = "truncated"
+    """A correct answer cut in half."""
+    GARBAGE = "garbage"
+    """HTTP 200 with bytes that are not DER."""
+    HTTP_ERROR = "httpError"
+    """HTTP 500."""
+    SLOW = "slow"
+    """A correct answer, after ``delay`` seconds (cut short when the server stops)."""
+    NONCE_MISMATCH = "nonceMismatch"
+    """A correct answer carrying a different nonce from the request's."""
+    NO_NONCE = "noNonce"
+    """A correct answer that ignores the request's nonce."""
+
+
+@dataclass(frozen=True)
+class OCSPRequestRecord:
+    """One request the responder received."""
+
+    method: str
+    serial: int | None
+    nonce: bytes | None
+    issuer: str | None
+
+
+class _OCSPHandler(QuietHandler):
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self._answer("POST", self.rfile.read(min(length, 65536)))
+
+    def do_GET(self) -> None:
+        encoded = urllib.parse.unquote(self.path.lstrip("/"))
+        try:
+            body = base64.b64decode(encoded, validate=True)
+        except ValueError:
+            body = b""
+        self._answer("GET", body)
+
+    def _answer(self, method: str, body: bytes) -> None:
+        owner = self.server.owner
+        assert isinstance(owner, OCSPResponder)  # noqa: S101 - this handler serves only that class
+        status, payload = owner.respond(method, body)
+        self.send_body(status, payload, OCSP_RESPONSE_TYPE)
+
+
+class OCSPResponder(LoopbackHTTPServer):
+    """An OCSP responder on 127.0.0.1 for ``cas`` (see the module header).
+
+    Args:
+        cas: the CAs it answers for (more can be added with `add_ca`).
+        delegated: CA → delegated responder certificate to sign that CA's answers with.
+        fault: how to misbehave (see `OCSPFault`); settable later through ``fault``.
+        delay: the wait for `OCSPFault.SLOW`, in seconds.
+        clock: where "now" comes from (for thisUpdate).
+        validity: nextUpdate - thisUpdate for fresh answers.
+    """
+
+    handler_class: ClassVar[type[QuietHandler]] = _OCSPHandler
+
+    def __init__(
+        self,
+        cas: Iterable[CA] = (),
+        *,
+        delegated: Mapping[CA, LeafCert] | None = None,
+        fault: OCSPFault = OCSPFault.NONE,
+        delay: float = 30.0,
+        clock: Callable[[], _dt.datetime] | None = None,
+        validity: _dt.timedelta = _dt.timedelta(days=1),
+    ) -> None:
+        super().__init__()
+        self.cas: list[CA] = list(cas)
+        self.delegated: dict[CA, LeafCert] = dict(delegated or {})
+        self.fault = fault
+        self.delay = delay
+        self.clock = clock or (lambda: _dt.datetime.now(UTC))
+        self.validity = validity
+        self.requests: list[OCSPRequestRecord] = []
+        self._rogues: dict[tuple[CA, OCSPFault], LeafCert] = {}
+
+    @property
+    def url(self) -> str:
+        """The URL to put in AIA (``http://127.0.0.1:<port>/``)."""
+        return self.base_url + "/"
+
+    def add_ca(self, ca: CA, *, delegated: LeafCert | None = None) -> None:
+        """Answer for ``ca`` too (optionally through a delegated responder)."""
+        self.cas.append(ca)
+        if delegated is not None:
+            self.delegated[ca] = delegated
+
+    def respond(self, method: str, body: bytes) -> tuple[int, bytes]:
+        """The HTTP status and body for one request (the HTTP handler's whole job)."""
+        fault = self.fault
+        try:
+            request = ocsp.load_der_ocsp_request(body)
+        except ValueError:
+            self.requests.append(OCSPRequestRecord(method, None, None, None))
+            return 200, _der(error_response(ocsp.OCSPResponseStatus.MALFORMED_REQUEST))
+        nonce = _nonce(request)
+        ca = find_issuer(self.cas, request)
+        self.requests.append(
+            OCSPRequestRecord(
+                method, request.serial_number, nonce, ca.subject.rfc4514_string() if ca else None
+            )
+        )
+        if fault is OCSPFault.HTTP_ERROR:
+            return 500, b"internal server error\n"
+        if fault is OCSPFault.GARBAGE:
+            return 200, b"this is not an OCSP response\n"
+        if fault is OCSPFault.TRY_LATER:
+            return 200, _der(error_response(ocsp.OCSPResponseStatus.TRY_LATER))
+        if fault is OCSPFault.INTERNAL_ERROR:
+            return 200, _der(error_response(ocsp.OCSPResponseStatus.INTERNAL_ERROR))
+        if ca is None:
+            return 200, _der(error_response(ocsp.OCSPResponseStatus.UNAUTHORIZED))
+        if fault is OCSPFault.SLOW and self.stopping.wait(self.delay):
+            return 503, b"responder stopping\n"
+        now = self.clock().replace(microsecond=0)
+        this_update, next_update = now, now + self.validity
+        if fault is OCSPFault.STALE:
+            this_update, next_update = now - _dt.timedelta(days=14), now - _dt.timedelta(days=7)
+        if fault is OCSPFault.NONCE_MISMATCH and nonce is not None:
+            nonce = bytes(b ^ 0xFF for b in nonce)
+        if fault is OCSPFault.NO_NONCE:
+            nonce = None
+        response = build_response(
+            ca,
+            serial=request.serial_number,
+            at=this_update,
+            next_update=None if fault is OCSPFault.NO_NEXT_UPDATE else next_update,
+            status=None,
+            responder=self._signer(ca, fault),
+            nonce=nonce,
+            hash_algorithm=request.hash_algorithm,
+        )
+        der = _der(response)
+        if fault is OCSPFault.TRUNCATED:
+            der = der[: len(der) // 2]
+        return 200, der
+
+    def _signer(self, ca: CA, fault: OCSPFault) -> LeafCert | None:
+        if fault not in (OCSPFault.UNAUTHORISED_SIGNER, OCSPFault.FOREIGN_SIGNER):
+            return self.delegated.get(ca)
+        rogue = self._rogues.get((ca, fault))
+        if rogue is None:
+            if fault is OCSPFault.UNAUTHORISED_SIGNER:
+                rogue = ca.issue_ocsp_responder(
+                    "Not an OCSP signer", ocsp_signing=False, key=fixed_key("rogue-signer")
+                )
+            else:
+                stranger = CA(common_name="Foreign CA", key=fixed_key("foreign-ca"))
+                rogue = stranger.issue_ocsp_responder(
+                    "Foreign OCSP responder", key=fixed_key("foreign-signer")
+                )
+            self._rogues[(ca, fault)] = rogue
+        return rogue
+
+
+def _der(response: ocsp.OCSPResponse) -> bytes:
+    return response.public_bytes(serialization.Encoding.DER)
+
+
+def _nonce(request: ocsp.OCSPRequest) -> bytes | None:
+    try:
+        return request.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
+    except x509.ExtensionNotFound:
+        return None
+
+
+def _index_line(cert: x509.Certificate, ca: CA) -> str:
+    """One line of ``openssl ca``'s index.txt for ``cert``."""
+    expiry = cert.not_valid_after_utc.strftime("%y%m%d%H%M%SZ")
+    revocation = ca.ledger.revocation(cert.serial_number)
+    subject = "/" + "/".join(
+        f"{attr.rfc4514_attribute_name}={attr.value!s}" for attr in reversed(list(cert.subject))
+    )
+    serial = f"{cert.serial_number:X}"
+    if len(serial) % 2:
+        serial = "0" + serial
+    if revocation is None:
+        return f"V\t{expiry}\t\t{serial}\tunknown\t{subject}"
+    when = revocation.at.strftime("%y%m%d%H%M%SZ")
+    if revocation.reason is not None and revocation.reason is not x509.ReasonFlags.unspecified:
+        when += f",{_OPENSSL_REASONS[revocation.reason]}"
+    return f"R\t{expiry}\t{when}\t{serial}\tunknown\t{subject}"
+
+
+_OPENSSL_REASONS = {
+    x509.ReasonFlags.key_compromise: "keyCompromise",
+    x509.ReasonFlags.ca_compromise: "CACompromise",
+    x509.ReasonFlags.affiliation_changed: "affiliationChanged",
+    x509.ReasonFlags.superseded: "superseded",
+    x509.ReasonFlags.cessation_of_operation: "cessationOfOperation",
+    x509.ReasonFlags.certificate_hold: "certificateHold",
+    x509.ReasonFlags.remove_from_crl: "removeFromCRL",
+    x509.ReasonFlags.privilege_withdrawn: "privilegeWithdrawn",
+    x509.ReasonFlags.aa_compromise: "AACompromise",
+}
+
+
+class OpenSSLOCSPResponder:
+    """The real ``openssl ocsp`` responder for ``ca`` and the ``certificates`` it issued.
+
+    It binds every interface (an ``openssl ocsp`` limitation); `url` uses 127.0.0.1. Signs with
+    ``responder`` (default: a fresh delegated responder issued by ``ca``).
+    """
+
+    def __init__(
+        self,
+        ca: CA,
+        certificates: Sequence[x509.Certificate | LeafCert],
+        *,
+        responder: LeafCert | None = None,
+        next_update_minutes: int = 60,
+    ) -> None:
+        self.ca = ca
+        self.certificates = [c.certificate if isinstance(c, LeafCert) else c for c in certificates]
+        self.responder = responder or ca.issue_ocsp_responder(
+            key=fixed_key("openssl-ocsp", KeyType.ECDSA_P256)
+        )
+        self.next_update_minutes = next_update_minutes
+        self.port = 0
+        self._dir: tempfile.TemporaryDirectory[str] | None = None
+        self._process: ManagedProcess | None = None
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:<port>/``."""
+        return f"http://127.0.0.1:{self.port}/"
+
+    def start(self) -> Self:
+        """Write the index and keys, start ``openssl ocsp`` and wait until it listens."""
+        self._dir = tempfile.TemporaryDirectory(prefix="securesocket-ocsp-")
+        root = Path(self._dir.name)
+        (root / "index.txt").write_text(
+            "".join(_index_line(c, self.ca) + "\n" for c in self.certificates)
+        )
+        (root / "ca.pem").write_bytes(self.ca.cert_pem.bytes())
+        (root / "rsigner.pem").write_bytes(self.responder.cert_chain_pems[0].bytes())
+        (root / "rkey.pem").write_bytes(private_key_pem(self.responder.private_key))
+        argv = [
+            "openssl", "ocsp", "-index", "index.txt", "-port", "0", "-CA", "ca.pem",
+            "-rsigner", "rsigner.pem", "-rkey", "rkey.pem",
+            "-nmin", str(self.next_update_minutes), "-ignore_err",
+        ]  # fmt: skip
+        self._process = ManagedProcess(argv, ready=r"ACCEPT .*:(\d+)", cwd=str(root))
+        try:
+            self.port = int(self._process.start().group(1))
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop the responder and remove its files; idempotent."""
+        if self._process is not None:
+            self._process.stop()
+            self._process = None
+        if self._dir is not None:
+            self._dir.cleanup()
+            self._dir = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

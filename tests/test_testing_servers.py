@@ -1,0 +1,417 @@
+"""Loopback servers of the fixture kit: they serve, they misbehave on request, they clean up."""
+
+from __future__ import annotations
+
+import base64
+import os
+import socket
+import ssl
+import subprocess
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509 import ocsp
+
+from securesocket.testing import CA, LeafCert
+from securesocket.testing._http import ClosedPort
+from securesocket.testing._process import ManagedProcess, ServerStartError
+from securesocket.testing.crl_server import CRLFault, CRLServer
+from securesocket.testing.ocsp_servers import OCSPFault, OCSPResponder, OpenSSLOCSPResponder
+from securesocket.testing.tls_servers import OpenSSLServer, PythonTLSServer
+
+
+def child_pids() -> set[int]:
+    """Processes whose parent is this test process."""
+    me = str(os.getpid())
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[1] == me and fields[0] != "Z":
+                found.add(int(entry.name))
+    return found
+
+
+@pytest.fixture
+def no_leftovers() -> Iterator[None]:
+    """Fail the test if it leaves a thread or a child process behind."""
+    threads, children = set(threading.enumerate()), child_pids()
+    yield
+    assert set(threading.enumerate()) - threads == set()
+    assert child_pids() - children == set()
+
+
+@pytest.fixture(scope="module")
+def pki() -> tuple[CA, CA, LeafCert]:
+    root = CA()
+    inter = root.create_child_ca()
+    return root, inter, inter.issue_cert("localhost", "127.0.0.1")
+
+
+def client_context(root: CA, version: ssl.TLSVersion | None = None) -> ssl.SSLContext:
+    context = ssl.create_default_context(cadata=root.cert_pem.bytes().decode())
+    if version is not None:
+        context.minimum_version = context.maximum_version = version
+    return context
+
+
+def exchange(
+    host: str, port: int, context: ssl.SSLContext, data: bytes
+) -> tuple[str | None, bytes]:
+    with (
+        socket.create_connection((host, port), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname="localhost") as conn,
+    ):
+        conn.sendall(data)
+        received = b""
+        while len(received) < len(data):
+            chunk = conn.recv(4096)
+            if not chunk:
+                break
+            received += chunk
+        return conn.version(), received
+
+
+class TestOpenSSLServer:
+    @pytest.mark.parametrize(("version", "name"), [("1.2", "TLSv1.2"), ("1.3", "TLSv1.3")])
+    def test_rev_mode_echoes_lines_reversed_over_the_chosen_version(
+        self, pki: tuple[CA, CA, LeafCert], no_leftovers: None, version: str, name: str
+    ) -> None:
+        root, _inter, leaf = pki
+        with OpenSSLServer(leaf, tls_version=version) as server:  # type: ignore[arg-type]
+            assert server.host == "127.0.0.1"
+            assert exchange(server.host, server.port, client_context(root), b"hello\n") == (
+                name,
+                b"olleh\n",
+            )
+
+    def test_client_that_trusts_another_root_is_refused(
+        self, pki: tuple[CA, CA, LeafCert], no_leftovers: None
+    ) -> None:
+        _root, _inter, leaf = pki
+        with OpenSSLServer(leaf) as server, pytest.raises(ssl.SSLCertVerificationError):
+            exchange(server.host, server.port, client_context(CA()), b"x\n")
+
+    def test_leaf_alone_without_chain_fails_verification(
+        self, pki: tuple[CA, CA, LeafCert], no_leftovers: None
+    ) -> None:
+        root, _inter, leaf = pki
+        with OpenSSLServer(leaf, chain=()) as server, pytest.raises(ssl.SSLCertVerificationError):
+            exchange(server.host, server.port, client_context(root), b"x\n")
+
+    def test_staple_is_sent_and_absent_without_one(
+        self, pki: tuple[CA, CA, LeafCert], no_leftovers: None, tmp_path: Path
+    ) -> None:
+        root, inter, leaf = pki
+        staple = inter.ocsp_response(leaf).public_bytes(serialization.Encoding.DER)
+        root.cert_pem.write_to_path(tmp_path / "root.pem")
+        outputs = []
+        for with_staple in (staple, None):
+            with OpenSSLServer(leaf, staple=with_staple) as server:
+                result = subprocess.run(
+                    ["openssl", "s_client", "-connect", f"127.0.0.1:{server.port}", "-status",
+                     "-servername", "localhost", "-CAfile", str(tmp_path / "root.pem")],
+                    input=b"", capture_output=True, timeout=30, check=False,
+                )  # fmt: skip
+                outputs.append(result.stdout.decode())
+        assert "OCSP Response Status: successful" in outputs[0]
+        assert "Cert Status: good" in outputs[0]
+        assert "OCSP response: no response sent" in outputs[1]
+
+    def test_bad_arguments_raise_a_start_error_and_leave_nothing(
+        self, pki: tuple[CA, CA, LeafCert], no_leftovers: None
+    ) -> None:
+        with pytest.raises(ServerStartError, match="did not start"):
+            OpenSSLServer(pki[2], extra_args=["-no-such-option"]).start()
+
+
+class TestPythonTLSServer:
+    @pytest.mark.parametrize(
+        ("version", "name"), [("1.2", "TLSv1.2"), ("1.3", "TLSv1.3"), (None, "TLSv1.3")]
+    )
+    def test_echoes_bytes(
+        self, pki: tuple[CA, CA, LeafCert], no_leftovers: None, version: str | None, name: str
+    ) -> None:
+        root, _inter, leaf = pki
+        with PythonTLSServer(leaf, tls_version=version) as server:  # type: ignore[arg-type]
+            assert exchange(server.host, server.port, client_context(root), b"\x00abc") == (
+                name,
+                b"\x00abc",
+            )
+
+    def test_untrusted_client_fails_and_server_records_it(
+        self, pki: tuple[CA, CA, LeafCert], no_leftovers: None
+    ) -> None:
+        _root, _inter, leaf = pki
+        with PythonTLSServer(leaf) as server, pytest.raises(ssl.SSLCertVerificationError):
+            exchange(server.host, server.port, client_context(CA()), b"x")
+        assert server.handshake_errors
+
+    def test_stop_with_an_idle_connection_open_does_not_hang(
+        self, pki: tuple[CA, CA, LeafCert], no_leftovers: None
+    ) -> None:
+        root, _inter, leaf = pki
+        server = PythonTLSServer(leaf).start()
+        raw = socket.create_connection((server.host, server.port))
+        conn = client_context(root).wrap_socket(raw, server_hostname="localhost")
+        try:
+            server.stop()
+            assert conn.recv(10) == b""
+        finally:
+            conn.close()
+
+
+def ocsp_request(leaf: LeafCert, issuer: CA, nonce: bytes | None = b"0123456789abcdef") -> bytes:
+    builder = ocsp.OCSPRequestBuilder().add_certificate(
+        leaf.certificate,
+        issuer.certificate,
+        hashes.SHA1(),  # noqa: S303 - CertID hash
+    )
+    if nonce is not None:
+        builder = builder.add_extension(x509.OCSPNonce(nonce), critical=False)
+    return builder.build().public_bytes(serialization.Encoding.DER)
+
+
+def post(url: str, body: bytes, timeout: float = 10) -> bytes:
+    request = urllib.request.Request(
+        url, data=body, headers={"Content-Type": "application/ocsp-request"}
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        data: bytes = response.read()
+        return data
+
+
+class TestOCSPResponder:
+    @pytest.fixture
+    def responder(
+        self, pki: tuple[CA, CA, LeafCert], no_leftovers: None
+    ) -> Iterator[OCSPResponder]:
+        with OCSPResponder([pki[1]]) as responder:
+            yield responder
+
+    def test_answers_good_and_revoked_with_the_nonce(
+        self, pki: tuple[CA, CA, LeafCert], responder: OCSPResponder
+    ) -> None:
+        _root, inter, leaf = pki
+        revoked = inter.issue_cert("revoked.localhost")
+        inter.revoke(revoked)
+        good = ocsp.load_der_ocsp_response(post(responder.url, ocsp_request(leaf, inter)))
+        bad = ocsp.load_der_ocsp_response(post(responder.url, ocsp_request(revoked, inter)))
+        assert good.certificate_status is ocsp.OCSPCertStatus.GOOD
+        assert bad.certificate_status is ocsp.OCSPCertStatus.REVOKED
+        nonce = good.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
+        assert nonce == b"0123456789abcdef"
+        assert [r.serial for r in responder.requests] == [
+            leaf.certificate.serial_number,
+            revoked.certificate.serial_number,
+        ]
+
+    def test_get_requests_work_too(
+        self, pki: tuple[CA, CA, LeafCert], responder: OCSPResponder
+    ) -> None:
+        _root, inter, leaf = pki
+        encoded = urllib.parse.quote(
+            base64.b64encode(ocsp_request(leaf, inter, None)).decode(), safe=""
+        )
+        with urllib.request.urlopen(responder.url + encoded, timeout=10) as reply:
+            answer = ocsp.load_der_ocsp_response(reply.read())
+        assert answer.certificate_status is ocsp.OCSPCertStatus.GOOD
+        assert responder.requests[0].method == "GET"
+
+    def test_unknown_issuer_and_malformed_request_get_error_statuses(
+        self, responder: OCSPResponder
+    ) -> None:
+        stranger = CA()
+        leaf = stranger.issue_cert("localhost")
+        unknown = ocsp.load_der_ocsp_response(post(responder.url, ocsp_request(leaf, stranger)))
+        assert unknown.response_status is ocsp.OCSPResponseStatus.UNAUTHORIZED
+        malformed = ocsp.load_der_ocsp_response(post(responder.url, b"\x30\x00"))
+        assert malformed.response_status is ocsp.OCSPResponseStatus.MALFORMED_REQUEST
+
+    @pytest.mark.parametrize(
+        ("fault", "status"),
+        [(OCSPFault.TRY_LATER, ocsp.OCSPResponseStatus.TRY_LATER),
+         (OCSPFault.INTERNAL_ERROR, ocsp.OCSPResponseStatus.INTERNAL_ERROR)],
+    )  # fmt: skip
+    def test_error_statuses(
+        self,
+        pki: tuple[CA, CA, LeafCert],
+        responder: OCSPResponder,
+        fault: OCSPFault,
+        status: ocsp.OCSPResponseStatus,
+    ) -> None:
+        responder.fault = fault
+        answer = ocsp.load_der_ocsp_response(post(responder.url, ocsp_request(pki[2], pki[1])))
+        assert answer.response_status is status
+
+    def test_signer_faults_are_signed_by_the_wrong_certificate(
+        self, pki: tuple[CA, CA, LeafCert], responder: OCSPResponder
+    ) -> None:
+        _root, inter, leaf = pki
+        for fault in (OCSPFault.UNAUTHORISED_SIGNER, OCSPFault.FOREIGN_SIGNER):
+            responder.fault = fault
+            answer = ocsp.load_der_ocsp_response(post(responder.url, ocsp_request(leaf, inter)))
+            (signer,) = answer.certificates
+            eku = signer.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+            authorised = (
+                signer.issuer == inter.subject and x509.oid.ExtendedKeyUsageOID.OCSP_SIGNING in eku
+            )
+            assert not authorised, fault
+
+    def test_freshness_faults(self, pki: tuple[CA, CA, LeafCert], responder: OCSPResponder) -> None:
+        _root, inter, leaf = pki
+        fresh = ocsp.load_der_ocsp_response(post(responder.url, ocsp_request(leaf, inter)))
+        responder.fault = OCSPFault.STALE
+        stale = ocsp.load_der_ocsp_response(post(responder.url, ocsp_request(leaf, inter)))
+        responder.fault = OCSPFault.NO_NEXT_UPDATE
+        open_ended = ocsp.load_der_ocsp_response(post(responder.url, ocsp_request(leaf, inter)))
+        assert fresh.next_update_utc is not None
+        assert fresh.next_update_utc > fresh.this_update_utc
+        assert stale.next_update_utc is not None
+        assert stale.next_update_utc < fresh.this_update_utc
+        assert open_ended.next_update_utc is None
+
+    def test_nonce_faults(self, pki: tuple[CA, CA, LeafCert], responder: OCSPResponder) -> None:
+        _root, inter, leaf = pki
+        responder.fault = OCSPFault.NONCE_MISMATCH
+        mismatch = ocsp.load_der_ocsp_response(post(responder.url, ocsp_request(leaf, inter)))
+        nonce = mismatch.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
+        assert nonce != b"0123456789abcdef"
+        responder.fault = OCSPFault.NO_NONCE
+        missing = ocsp.load_der_ocsp_response(post(responder.url, ocsp_request(leaf, inter)))
+        with pytest.raises(x509.ExtensionNotFound):
+            missing.extensions.get_extension_for_class(x509.OCSPNonce)
+
+    @pytest.mark.parametrize("fault", [OCSPFault.TRUNCATED, OCSPFault.GARBAGE])
+    def test_unparseable_bodies(
+        self, pki: tuple[CA, CA, LeafCert], responder: OCSPResponder, fault: OCSPFault
+    ) -> None:
+        responder.fault = fault
+        body = post(responder.url, ocsp_request(pki[2], pki[1]))
+        with pytest.raises(ValueError, match="parsing"):
+            ocsp.load_der_ocsp_response(body)
+
+    def test_http_error(self, pki: tuple[CA, CA, LeafCert], responder: OCSPResponder) -> None:
+        responder.fault = OCSPFault.HTTP_ERROR
+        with pytest.raises(urllib.error.HTTPError, match="500"):
+            post(responder.url, ocsp_request(pki[2], pki[1]))
+
+    def test_slow_responder_times_the_client_out_and_still_stops(
+        self, pki: tuple[CA, CA, LeafCert], responder: OCSPResponder
+    ) -> None:
+        responder.fault = OCSPFault.SLOW
+        with pytest.raises(TimeoutError):
+            post(responder.url, ocsp_request(pki[2], pki[1]), timeout=0.3)
+
+    def test_delegated_responder_signs(
+        self, pki: tuple[CA, CA, LeafCert], no_leftovers: None
+    ) -> None:
+        _root, inter, leaf = pki
+        delegate = inter.issue_ocsp_responder()
+        with OCSPResponder([inter], delegated={inter: delegate}) as responder:
+            answer = ocsp.load_der_ocsp_response(post(responder.url, ocsp_request(leaf, inter)))
+        assert answer.certificates == [delegate.certificate]
+
+
+class TestOpenSSLOCSPResponder:
+    def test_answers_parse_with_cryptography(
+        self, pki: tuple[CA, CA, LeafCert], no_leftovers: None
+    ) -> None:
+        _root, inter, leaf = pki
+        revoked = inter.issue_cert("gone.localhost")
+        inter.revoke(revoked, reason=x509.ReasonFlags.superseded)
+        with OpenSSLOCSPResponder(inter, [leaf, revoked]) as responder:
+            good = ocsp.load_der_ocsp_response(post(responder.url, ocsp_request(leaf, inter)))
+            bad = ocsp.load_der_ocsp_response(post(responder.url, ocsp_request(revoked, inter)))
+            unknown_leaf = inter.issue_cert("never-listed.localhost")
+            unknown = ocsp.load_der_ocsp_response(
+                post(responder.url, ocsp_request(unknown_leaf, inter))
+            )
+        assert good.certificate_status is ocsp.OCSPCertStatus.GOOD
+        assert bad.certificate_status is ocsp.OCSPCertStatus.REVOKED
+        assert bad.revocation_reason is x509.ReasonFlags.superseded
+        assert unknown.certificate_status is ocsp.OCSPCertStatus.UNKNOWN
+        assert good.certificates[0] == responder.responder.certificate
+        assert (
+            good.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
+            == b"0123456789abcdef"
+        )
+
+
+class TestCRLServer:
+    def test_serves_published_crls_and_each_fault(
+        self, pki: tuple[CA, CA, LeafCert], no_leftovers: None
+    ) -> None:
+        inter = pki[1]
+        with CRLServer(delay=30) as server:
+            url = server.publish("inter.crl", inter.crl())
+            with urllib.request.urlopen(url, timeout=10) as reply:
+                crl = x509.load_der_x509_crl(reply.read())
+            assert crl.issuer == inter.subject
+            with pytest.raises(urllib.error.HTTPError, match="404"):
+                urllib.request.urlopen(server.url("missing.crl"), timeout=10)
+            server.set_fault("inter.crl", CRLFault.NOT_FOUND)
+            with pytest.raises(urllib.error.HTTPError, match="404"):
+                urllib.request.urlopen(url, timeout=10)
+            server.set_fault("inter.crl", CRLFault.HTTP_ERROR)
+            with pytest.raises(urllib.error.HTTPError, match="500"):
+                urllib.request.urlopen(url, timeout=10)
+            server.set_fault("inter.crl", CRLFault.GARBAGE)
+            with urllib.request.urlopen(url, timeout=10) as reply:
+                body = reply.read()
+            with pytest.raises(ValueError, match="parsing"):
+                x509.load_der_x509_crl(body)
+            server.set_fault("inter.crl", CRLFault.SLOW)
+            with pytest.raises(TimeoutError):
+                urllib.request.urlopen(url, timeout=0.3)
+        assert server.requests == ["/inter.crl", "/missing.crl"] + ["/inter.crl"] * 4
+
+
+class TestCleanupAndPorts:
+    def test_closed_port_refuses_connections(self) -> None:
+        with ClosedPort() as closed, pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", closed.port), timeout=5)
+
+    def test_every_server_binds_loopback_only_and_exits(
+        self, pki: tuple[CA, CA, LeafCert], no_leftovers: None
+    ) -> None:
+        _root, inter, leaf = pki
+        servers = [OpenSSLServer(leaf), PythonTLSServer(leaf), OCSPResponder([inter]), CRLServer()]
+        pids = []
+        for server in servers:
+            with server:  # type: ignore[attr-defined]
+                if isinstance(server, OpenSSLServer):
+                    pids.append(server.pid)
+                assert server.host == "127.0.0.1"  # type: ignore[attr-defined]
+                assert listening_address(server.port) == "127.0.0.1"  # type: ignore[attr-defined]
+        for pid in pids:
+            assert pid is not None
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)
+
+    def test_managed_process_that_exits_early_reports_its_output(self, no_leftovers: None) -> None:
+        with pytest.raises(ServerStartError, match="boom"):
+            ManagedProcess(["sh", "-c", "echo boom; exit 3"], ready="never").start()
+
+
+def listening_address(port: int) -> str:
+    """The local address of the TCP listener on ``port`` (from /proc/net/tcp*)."""
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, port_hex = local.split(":")
+            if state == "0A" and int(port_hex, 16) == port:
+                if len(address) == 8:
+                    return socket.inet_ntoa(bytes.fromhex(address)[::-1])
+                return "ipv6:" + address
+    raise AssertionError(f"nothing listens on port {port}")
