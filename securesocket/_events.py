@@ -28,6 +28,7 @@ import asyncio
 import math
 import sys
 import traceback
+import types
 import weakref
 from collections.abc import Callable
 from typing import Any, ClassVar, NamedTuple
@@ -401,14 +402,16 @@ class _Registration:
     def __init__(self, listener: Listener, priority: int, weak: bool) -> None:
         self.priority = priority
         self._ref: Callable[[], Listener | None]
-        if weak:
+        # A bound builtin (``list.append`` of some list) is a fresh object on every access: a
+        # weak reference to it would die at once, so those are kept strongly, like builtins.
+        if weak and not isinstance(listener, types.BuiltinMethodType):
             try:
                 if hasattr(listener, "__self__") and hasattr(listener, "__func__"):
                     self._ref = weakref.WeakMethod(listener)
                 else:
                     self._ref = weakref.ref(listener)
                 return
-            except TypeError:  # builtins cannot be weakly referenced; keep them strongly
+            except TypeError:  # not weakly referenceable; keep it strongly
                 pass
         self._ref = lambda: listener
 
