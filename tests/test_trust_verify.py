@@ -13,7 +13,6 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, ObjectIdentifier
 from securesocket import ArgumentError, CertificateStatus, verify_chain
 from securesocket.testing._keys import KeyType, fixed_key
 from securesocket.testing.ca import CA
-from securesocket.trust.api import _evaluate_offline
 
 
 S = CertificateStatus
@@ -363,22 +362,73 @@ class TestArguments:
             check(issue(inter, "example.test"), inter.certificate, [root.certificate])
 
 
-class TestRevocationArgument:
-    def test_revocation_values(self, root: CA, inter: CA) -> None:
-        """revocation="off" verifies; a real policy either runs the revocation layer or raises
-        (never pretends); an unknown value is an ArgumentError."""
+class TestRevocation:
+    """verify_chain hands the validated path to the revocation layer (offline data only)."""
+
+    @pytest.fixture
+    def revocable(self):
+        root = CA(common_name="Revocation Root")
+        inter = root.create_child_ca(common_name="Revocation Intermediate")
         leaf = issue(inter, "example.test")
-        common = {"anchors": [root.certificate], "trust": "none", "host": "example.test", "at": NOW}
-        off = verify_chain(leaf, [inter.certificate], revocation="off", **common)
-        assert off.revocation is None
+        return root, inter, leaf
+
+    def run(self, revocable, policy: str, *, crls=(), ocsp=()):
+        root, inter, leaf = revocable
+        return verify_chain(
+            leaf,
+            [inter.certificate],
+            anchors=[root.certificate],
+            trust="none",
+            host="example.test",
+            at=NOW,
+            revocation=policy,
+            crls=crls,
+            ocsp_responses=ocsp,
+        )
+
+    def test_off_checks_nothing(self, revocable) -> None:
+        """revocation="off": trusted even when revoked, and no report (AIR's hole, on purpose)."""
+        _root, inter, leaf = revocable
+        inter.revoke(leaf, at=NOW - timedelta(days=1))
+        result = self.run(revocable, "off", crls=[inter.crl(at=NOW - timedelta(hours=1))])
+        assert result.status == S.TRUSTED
+        assert result.revocation is None
+
+    def test_revoked_leaf_by_crl(self, revocable) -> None:
+        """A CRL listing the leaf: revoked under hard-fail; a CRL that does not: trusted."""
+        root, inter, leaf = revocable
+        clean_inter = inter.crl(at=NOW - timedelta(hours=1))
+        clean_root = root.crl(at=NOW - timedelta(hours=1))
+        good = self.run(revocable, "hard-fail", crls=[clean_inter, clean_root])
+        assert good.status == S.TRUSTED
+        assert good.revocation is not None
+        assert good.revocation.accepted
+        inter.revoke(leaf, at=NOW - timedelta(days=1))
+        revoked_crl = inter.crl(at=NOW - timedelta(hours=1))
+        bad = self.run(revocable, "hard-fail", crls=[revoked_crl, clean_root])
+        assert bad.status == S.REVOKED
+        assert not bad.trusted
+        assert bad.to_dict()["revocation"] is not None
+
+    def test_require_without_data_is_invalid(self, revocable) -> None:
+        """Under require, no revocation data at all: invalid; under soft-fail: trusted."""
+        assert self.run(revocable, "require").status == S.INVALID
+        assert self.run(revocable, "soft-fail").status == S.TRUSTED
+
+    def test_chain_problems_come_first(self, revocable) -> None:
+        """A chain problem gives the same status under every policy (revocation not run)."""
+        root, _inter, leaf = revocable
+        for policy in ("off", "soft-fail", "hard-fail", "require"):
+            result = verify_chain(
+                leaf, [], anchors=[root.certificate], trust="none", revocation=policy, at=NOW
+            )
+            assert result.status == S.UNTRUSTED_SIGNERS
+            assert result.revocation is None
+
+    def test_unknown_policy(self, revocable) -> None:
+        """An unknown revocation value is an ArgumentError."""
         with pytest.raises(ArgumentError, match="revocation"):
-            verify_chain(leaf, [inter.certificate], revocation="maybe", **common)
-        if _evaluate_offline() is None:
-            with pytest.raises(ArgumentError, match=r"securesocket\.revocation"):
-                verify_chain(leaf, [inter.certificate], revocation="hard-fail", **common)
-        else:
-            checked = verify_chain(leaf, [inter.certificate], revocation="hard-fail", **common)
-            assert checked.revocation is not None
+            self.run(revocable, "maybe")
 
 
 class TestReport:

@@ -2,13 +2,12 @@
 
 Accepts certificates as DER or PEM bytes or cryptography objects, builds a `ChainVerifier` for
 the call, and (when a revocation policy other than "off" is asked for) hands the validated path
-to the revocation layer's pure `evaluate_offline`. Revocation is never pretended: while that
-layer is absent, any policy but "off" raises `ArgumentError`.
+to the revocation layer's pure `evaluate_offline` (only the CRLs and OCSP responses given are
+consulted; nothing is fetched), and merges its report into the `Verification`.
 """
 
 from __future__ import annotations
 
-import importlib
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -17,9 +16,12 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.utils import CryptographyDeprecationWarning
+from cryptography.x509 import ocsp
 
 from .._status import CertificateStatus
 from ..exceptions import ArgumentError
+from ..revocation import evaluate_offline
+from ..x509 import X509Certificate
 from .policy_tree import PolicyInputs
 from .result import Verification
 from .verifier import ChainVerifier
@@ -27,7 +29,7 @@ from .verifier import ChainVerifier
 
 __all__ = ["CertificateInput", "load_certificate", "verify_chain"]
 
-CertificateInput = bytes | bytearray | memoryview | x509.Certificate
+CertificateInput = bytes | bytearray | memoryview | x509.Certificate | X509Certificate
 _REVOCATION_POLICIES = ("off", "soft-fail", "hard-fail", "require")
 
 
@@ -35,9 +37,8 @@ def load_certificate(data: object, what: str = "certificate") -> x509.Certificat
     """A cryptography certificate from DER/PEM bytes or a certificate; `ArgumentError` if not."""
     if isinstance(data, x509.Certificate):
         return data
-    underlying = getattr(data, "cryptography_certificate", None)
-    if isinstance(underlying, x509.Certificate):  # securesocket.x509.X509Certificate
-        return underlying
+    if isinstance(data, X509Certificate):
+        return data.certificate
     if not isinstance(data, bytes | bytearray | memoryview):
         raise ArgumentError(f"{what} must be DER/PEM bytes or a certificate, not {data!r}")
     raw = bytes(data)
@@ -66,15 +67,6 @@ def _load_all(items: Iterable[object], what: str, *, skip_junk: bool) -> list[x5
     return certs
 
 
-def _evaluate_offline() -> Any:
-    """The revocation layer's `evaluate_offline`, or None while it does not exist."""
-    try:
-        module = importlib.import_module("securesocket.revocation")
-    except ImportError:
-        return None
-    return getattr(module, "evaluate_offline", None)
-
-
 def verify_chain(
     leaf: CertificateInput,
     intermediates: Iterable[CertificateInput] = (),
@@ -87,7 +79,7 @@ def verify_chain(
     profile: str = "webpki",
     revocation: str = "soft-fail",
     crls: Iterable[x509.CertificateRevocationList | bytes] = (),
-    ocsp_responses: Iterable[Any] = (),
+    ocsp_responses: Iterable[ocsp.OCSPResponse | bytes] = (),
     policy: PolicyInputs | Mapping[str, Any] | None = None,
 ) -> Verification:
     """Verify a server certificate offline: build a path, check it, classify the outcome.
@@ -110,34 +102,30 @@ def verify_chain(
     """
     if revocation not in _REVOCATION_POLICIES:
         raise ArgumentError(f"revocation must be one of {_REVOCATION_POLICIES}, not {revocation!r}")
-    evaluate = _evaluate_offline() if revocation != "off" else None
-    if revocation != "off" and evaluate is None:
-        raise ArgumentError(
-            f"revocation={revocation!r} needs securesocket.revocation, which is not available; "
-            "pass revocation='off' to verify without revocation checking"
-        )
+    extra_certs = _load_all(extra, "extra", skip_junk=True)
+    presented = _load_all(intermediates, "intermediates", skip_junk=True)
     verifier = ChainVerifier(
         trust=trust,
         anchors=_load_all(anchors, "anchors", skip_junk=False),
-        extra=_load_all(extra, "extra", skip_junk=True),
+        extra=extra_certs,
         profile=profile,
         policy=policy,
     )
-    verification = verifier.verify(
-        load_certificate(leaf, "leaf"),
-        _load_all(intermediates, "intermediates", skip_junk=True),
-        host=host,
-        at=at,
-    )
-    if evaluate is None or not verification.trusted:
+    verification = verifier.verify(load_certificate(leaf, "leaf"), presented, host=host, at=at)
+    if revocation == "off" or not verification.trusted:
+        # Revocation runs only on an otherwise valid path (docs/CONTRACTS.md): chain problems
+        # give the same status under every policy.
         return verification
-    report = evaluate(
+    on_path = set(verification.path)
+    report = evaluate_offline(
         verification.path,
         policy=revocation,
         at=at,
         crls=tuple(crls),
         ocsp_responses=tuple(ocsp_responses),
         issuer_validator=verifier.issuer_validator(at),
+        # Certificates off the path may have signed a CRL (a separate CRL-signing key).
+        signer_certs=tuple(c for c in (*presented, *extra_certs) if c not in on_path),
     )
-    status = CertificateStatus.TRUSTED if report.accepted else CertificateStatus(report.status)
+    status = CertificateStatus.TRUSTED if report.accepted else report.status
     return replace(verification, status=status, revocation=report)

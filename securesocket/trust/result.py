@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
 from .._status import CertificateStatus
+from ..x509 import X509Certificate
 from ._der import serial_number
+
+
+if TYPE_CHECKING:
+    from ..revocation import RevocationReport
 
 
 __all__ = ["Problem", "RejectedPath", "Verification", "describe_certificate"]
@@ -101,13 +106,18 @@ class Verification:
     path: tuple[x509.Certificate, ...]
     problems: tuple[Problem, ...] = ()
     rejected_paths: tuple[RejectedPath, ...] = ()
-    revocation: Any = None
+    revocation: RevocationReport | None = None
     user_constrained_policy_set: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def trusted(self) -> bool:
         """Whether the certificate is trusted (the only status that lets a socket connect)."""
         return self.status is CertificateStatus.TRUSTED
+
+    @property
+    def chain(self) -> tuple[X509Certificate, ...]:
+        """The path as AS3-shaped `X509Certificate` objects (server certificate first)."""
+        return tuple(X509Certificate(c) for c in self.path)
 
     @property
     def first_problem(self) -> Problem | None:
