@@ -700,14 +700,21 @@ class TruncatingServer(TLSServer):
 
     Args:
         cut_mid_record: also send the first half of one more record before hanging up.
+        close_notify: send close_notify before hanging up after all: the well-behaved twin.
     """
 
     def __init__(
-        self, identity: ServerIdentity, payload: bytes = b"partial", *, cut_mid_record: bool = False
+        self,
+        identity: ServerIdentity,
+        payload: bytes = b"partial",
+        *,
+        cut_mid_record: bool = False,
+        close_notify: bool = False,
     ) -> None:
         super().__init__(identity)
         self.payload = payload
         self.cut_mid_record = cut_mid_record
+        self.close_notify = close_notify
 
     def after_handshake(self, peer: _TLSPeer) -> None:
         peer.send(self.payload)
@@ -715,8 +722,12 @@ class TruncatingServer(TLSServer):
             peer.tls.send(b"this record never arrives whole")
             record = peer.tls.bio_read(65536)
             self._sendall(peer.sock, record[: len(record) // 2])
-        # FIN without close_notify, then wait for the client to hang up: closing with unread
-        # input would send a RST, and the client could lose the payload to the reset.
+        if self.close_notify:
+            with contextlib.suppress(SSL.Error):
+                peer.tls.shutdown()
+            peer.flush()
+        # FIN, then wait for the client to hang up: closing with unread input would send a
+        # RST, and the client could lose the payload to the reset.
         peer.sock.shutdown(socket.SHUT_WR)
         self._hold(peer.sock)
 

@@ -1,0 +1,460 @@
+"""Hostile TLS servers against `SecureSocket`: every misbehaviour ends in one clear event.
+
+Each hostile server from `securesocket.testing.hostile` is first shown to really misbehave
+(against the stdlib `ssl` client, an independent TLS stack), then `SecureSocket` is pointed at
+it: the expected event and `server_certificate_status` arrive within the socket's timeout, and
+no exception ever reaches the event loop's exception handler. Every rejection has a control
+twin in the same harness that connects, so a pass is never vacuous.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import socket
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from securesocket.exceptions import IOError, SecurityError
+from securesocket.testing import hostile
+from securesocket.testing.hostile import (
+    GarbageServer,
+    HugeCertificateServer,
+    KeyUpdateServer,
+    LongChainServer,
+    MalformedCertificateServer,
+    MidRecordServer,
+    RenegotiatingServer,
+    ServerIdentity,
+    SlowlorisServer,
+    ThrowawayCA,
+    TLSServer,
+    TruncatingServer,
+)
+
+
+OUTCOME_LIMIT = 30.0
+"""Seconds a whole attempt may take before the test fails (a hang, never a timed assertion)."""
+SHORT_TIMEOUT_MS = 500
+"""The socket timeout for servers that stall on purpose."""
+
+
+# --------------------------------------------------------------------------- harness
+
+
+@pytest.fixture(scope="module")
+def ca() -> ThrowawayCA:
+    return ThrowawayCA()
+
+
+@pytest.fixture(scope="module")
+def identity(ca: ThrowawayCA) -> ServerIdentity:
+    return ca.issue("localhost", intermediates=1)
+
+
+def der(certificate: Any) -> bytes:
+    return bytes(certificate.public_bytes(serialization.Encoding.DER))
+
+
+@dataclass
+class Outcome:
+    """Everything one connect attempt produced."""
+
+    events: list[str] = field(default_factory=list)
+    status: str = ""
+    truncated: bool = False
+    data: bytes = b""
+    raised: BaseException | None = None
+    loop_errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+async def _attempt(
+    address: tuple[str, int],
+    anchors: list[bytes],
+    *,
+    host: str,
+    timeout_ms: int,
+    send: bytes,
+    done: Callable[[bytes], bool],
+    then_send: bytes,
+    until_server: Callable[[], bool],
+) -> Outcome:
+    from securesocket import _secure_socket
+
+    loop = asyncio.get_running_loop()
+    outcome = Outcome()
+    loop.set_exception_handler(lambda _loop, context: outcome.loop_errors.append(context))
+    sock = _secure_socket.SecureSocket(trust="none")
+    sock.timeout = timeout_ms
+    for anchor in anchors:
+        sock.add_binary_chain_building_certificate(anchor, True)
+    finished = asyncio.Event()
+    received = bytearray()
+
+    def on_event(event: Any) -> None:
+        outcome.events.append(event.type)
+        if event.type in ("socketData", "close") and sock.bytes_available:
+            sock.read_bytes(received, len(received))
+        if event.type in ("ioError", "securityError", "close") or done(bytes(received)):
+            finished.set()
+
+    for kind in ("connect", "close", "ioError", "securityError", "socketData"):
+        sock.add_event_listener(kind, on_event)
+    try:
+        try:
+            await sock.connect(host, address[1])
+        except (IOError, SecurityError) as error:
+            outcome.raised = error
+        else:
+            if send:
+                sock.write_bytes(send)
+                sock.flush()
+        await asyncio.wait_for(finished.wait(), OUTCOME_LIMIT)
+        if then_send and sock.connected:
+            sock.write_bytes(then_send)
+            sock.flush()
+            async with asyncio.timeout(OUTCOME_LIMIT):
+                while not until_server() and sock.connected:
+                    await asyncio.sleep(0.01)
+        for _ in range(5):  # let any late event or callback surface before judging
+            await asyncio.sleep(0.01)
+    finally:
+        outcome.status = sock.server_certificate_status
+        outcome.truncated = sock.close_truncated
+        outcome.data = bytes(received)
+        if sock.connected:
+            sock.close()
+        await asyncio.sleep(0.01)
+    return outcome
+
+
+def attempt(
+    address: tuple[str, int],
+    anchors: list[bytes],
+    *,
+    host: str = "localhost",
+    timeout_ms: int = 20000,
+    send: bytes = b"",
+    done: Callable[[bytes], bool] = lambda _data: False,
+    then_send: bytes = b"",
+    until_server: Callable[[], bool] = lambda: True,
+) -> Outcome:
+    """One SecureSocket connect attempt on a fresh loop; returns what happened.
+
+    Sends `send` right after ``connect``; waits for an error, a ``close``, or `done` to hold
+    for the data received; then sends `then_send` and waits for `until_server()`.
+    """
+    return asyncio.run(
+        _attempt(
+            address,
+            anchors,
+            host=host,
+            timeout_ms=timeout_ms,
+            send=send,
+            done=done,
+            then_send=then_send,
+            until_server=until_server,
+        )
+    )
+
+
+def assert_clean(outcome: Outcome, server: Any) -> None:
+    """No exception reached the loop, and the hostile server itself did not break."""
+    assert outcome.loop_errors == []
+    assert server.errors == []
+
+
+def assert_rejected(outcome: Outcome, event: str, status: str) -> None:
+    """Exactly one failure event, never ``connect``, and the awaitable raised."""
+    assert [event] == outcome.events
+    assert status == outcome.status
+    expected = SecurityError if event == "securityError" else IOError
+    assert isinstance(outcome.raised, expected)
+
+
+def stdlib_handshake(
+    address: tuple[str, int], anchor: ThrowawayCA | None, *, timeout: float = 5.0
+) -> str:
+    """Handshake with the stdlib `ssl` client (an independent stack); the negotiated version."""
+    context = ssl.create_default_context()
+    if anchor is not None:
+        context.load_verify_locations(cadata=der(anchor.root))
+    with (
+        socket.create_connection(address, timeout=timeout) as raw,
+        context.wrap_socket(raw, server_hostname="localhost") as tls,
+    ):
+        return str(tls.version())
+
+
+def _until(data: bytes) -> Callable[[bytes], bool]:
+    return lambda received: data in received
+
+
+# --------------------------------------------------------------------------- the servers misbehave
+
+
+class TestServersReallyMisbehave:
+    """Each hostile server breaks an independent client (stdlib `ssl`) the way it claims."""
+
+    @pytest.mark.parametrize(
+        ("make", "reason"),
+        [
+            (GarbageServer, "WRONG_VERSION_NUMBER"),
+            (HugeCertificateServer, "EXCESSIVE_MESSAGE_SIZE"),
+            (lambda: MalformedCertificateServer(b"\x30\x03abc"), "ASN1"),
+            (MidRecordServer, "UNEXPECTED_EOF"),
+        ],
+        ids=["garbage", "huge-certificate", "malformed-der", "mid-record"],
+    )
+    def test_handshake_fails_for_stdlib(
+        self, make: Callable[[], hostile.HostileServer], reason: str, ca: ThrowawayCA
+    ) -> None:
+        """The stdlib client fails the handshake with the error this server provokes."""
+        with make() as server, pytest.raises(ssl.SSLError, match=reason):
+            stdlib_handshake(server.address, ca)
+        assert server.errors == []
+
+    @pytest.mark.parametrize(
+        "make",
+        [lambda: MidRecordServer(stall=True), lambda: SlowlorisServer(interval=0.05)],
+        ids=["mid-record-stall", "slowloris"],
+    )
+    def test_stalling_servers_never_finish(
+        self, make: Callable[[], hostile.HostileServer], ca: ThrowawayCA
+    ) -> None:
+        """The stdlib client's own timeout is the only way out of these handshakes."""
+        with make() as server, pytest.raises(TimeoutError):
+            stdlib_handshake(server.address, ca, timeout=0.5)
+        assert server.errors == []
+
+    def test_control_server_completes_for_stdlib(
+        self, ca: ThrowawayCA, identity: ServerIdentity
+    ) -> None:
+        """The well-behaved TLSServer twin handshakes with the same client and trust."""
+        with TLSServer(identity) as server:
+            assert stdlib_handshake(server.address, ca) == "TLSv1.3"
+        assert server.errors == []
+
+    def test_long_chain_is_what_it_says(self) -> None:
+        """LongChainServer presents 100 certificates, each issued by the next."""
+        server = LongChainServer(100)
+        chain = server.identity.chain
+        assert len(chain) == 100
+        assert all(c.issuer == p.subject for c, p in itertools.pairwise(chain))
+        assert chain[-1].issuer == server.ca.root.subject
+
+    def test_every_malformed_variant_is_rejected_by_cryptography(
+        self, identity: ServerIdentity
+    ) -> None:
+        """Each `malformed_der_variants` entry really is unparseable DER."""
+        from cryptography import x509
+
+        variants = hostile.malformed_der_variants(der(identity.leaf))
+        assert len(variants) >= 5
+        for name, data in variants.items():
+            with pytest.raises(ValueError):  # noqa: PT012 - one parse per variant
+                x509.load_der_x509_certificate(data)
+                pytest.fail(f"variant {name} parsed")
+
+
+# --------------------------------------------------------------------------- SecureSocket
+
+
+class TestHandshakeAttacks:
+    """Servers that break the handshake: one ``ioError`` or ``securityError``, never
+    ``connect``, a specific status, and nothing escapes to the loop."""
+
+    def test_control_good_server_connects(self, ca: ThrowawayCA, identity: ServerIdentity) -> None:
+        """The twin of every test here: same harness and trust, a good server connects."""
+        with TLSServer(identity) as server:
+            outcome = attempt(server.address, [der(ca.root)], send=b"ping", done=_until(b"ping"))
+        assert outcome.events[:2] == ["connect", "socketData"]
+        assert outcome.status == "trusted"
+        assert outcome.data == b"ping"
+        assert_clean(outcome, server)
+
+    def test_garbage_instead_of_server_hello(self, ca: ThrowawayCA) -> None:
+        """Non-TLS bytes → ioError, status invalid."""
+        with GarbageServer() as server:
+            outcome = attempt(server.address, [der(ca.root)])
+        assert_rejected(outcome, "ioError", "invalid")
+        assert_clean(outcome, server)
+
+    def test_random_garbage_instead_of_server_hello(self, ca: ThrowawayCA) -> None:
+        """Bytes that start like a TLS alert record but are not → ioError, status invalid."""
+        with GarbageServer(b"\x15\x03\x03\x00\x02\xff\xff" + bytes(range(256)) * 8) as server:
+            outcome = attempt(server.address, [der(ca.root)])
+        assert_rejected(outcome, "ioError", "invalid")
+        assert_clean(outcome, server)
+
+    def test_hang_up_mid_record(self, ca: ThrowawayCA) -> None:
+        """Half a handshake record, then FIN → ioError, status invalid."""
+        with MidRecordServer() as server:
+            outcome = attempt(server.address, [der(ca.root)])
+        assert_rejected(outcome, "ioError", "invalid")
+        assert_clean(outcome, server)
+
+    def test_stall_mid_record_times_out(self, ca: ThrowawayCA) -> None:
+        """Half a handshake record, then silence → securityError at the timeout."""
+        with MidRecordServer(stall=True) as server:
+            outcome = attempt(server.address, [der(ca.root)], timeout_ms=SHORT_TIMEOUT_MS)
+        assert_rejected(outcome, "securityError", "invalid")
+        assert_clean(outcome, server)
+
+    def test_slowloris_times_out(self, ca: ThrowawayCA) -> None:
+        """A server dripping a never-ending record → securityError at the timeout."""
+        with SlowlorisServer(interval=0.05) as server:
+            outcome = attempt(server.address, [der(ca.root)], timeout_ms=SHORT_TIMEOUT_MS)
+        assert server.bytes_dripped > 0
+        assert_rejected(outcome, "securityError", "invalid")
+        assert_clean(outcome, server)
+
+    def test_ten_megabyte_certificate_message(self, ca: ThrowawayCA) -> None:
+        """A 10 MiB Certificate message is refused before it is buffered → ioError."""
+        with HugeCertificateServer(10 * 1024 * 1024) as server:
+            outcome = attempt(server.address, [der(ca.root)])
+        assert_rejected(outcome, "ioError", "invalid")
+        assert_clean(outcome, server)
+
+    @pytest.mark.parametrize(
+        "variant", ["truncated", "length-overrun", "wrong-outer-tag", "trailing-garbage", "empty"]
+    )
+    def test_malformed_certificate_der(
+        self, variant: str, ca: ThrowawayCA, identity: ServerIdentity
+    ) -> None:
+        """A certificate whose DER does not parse → ioError, status invalid."""
+        broken = hostile.malformed_der_variants(der(identity.leaf))[variant]
+        with MalformedCertificateServer(broken) as server:
+            outcome = attempt(server.address, [der(ca.root)])
+        assert_rejected(outcome, "ioError", "invalid")
+        assert_clean(outcome, server)
+
+    def test_hundred_certificate_chain(self) -> None:
+        """A 100-certificate chain to a trusted root → ioError, never trusted."""
+        with LongChainServer(100) as server:
+            outcome = attempt(server.address, [der(server.ca.root)])
+        assert outcome.events == ["ioError"]
+        assert outcome.status in ("untrustedSigners", "invalidChain")
+        assert_clean(outcome, server)
+
+    def test_control_short_chain_from_same_kind_of_server_connects(self) -> None:
+        """The long chain's twin: a 3-certificate LongChainServer connects."""
+        with LongChainServer(3) as server:
+            outcome = attempt(
+                server.address, [der(server.ca.root)], send=b"ping", done=_until(b"ping")
+            )
+        assert outcome.events[0] == "connect"
+        assert outcome.status == "trusted"
+        assert_clean(outcome, server)
+
+    def test_valid_chain_for_another_name(self, ca: ThrowawayCA) -> None:
+        """A trusted chain for other.example → ioError, principalMismatch."""
+        with TLSServer(ca.issue("other.example", intermediates=1)) as server:
+            outcome = attempt(server.address, [der(ca.root)])
+        assert_rejected(outcome, "ioError", "principalMismatch")
+        assert_clean(outcome, server)
+
+
+class TestStreamAttacks:
+    """Servers that misbehave after a good handshake: no data lost, none invented."""
+
+    def test_close_without_close_notify_is_flagged_truncated(
+        self, ca: ThrowawayCA, identity: ServerIdentity
+    ) -> None:
+        """FIN without close_notify → the data, then close with close_truncated set."""
+        with TruncatingServer(identity, b"every byte") as server:
+            outcome = attempt(server.address, [der(ca.root)])
+        assert outcome.events[0] == "connect"
+        assert outcome.events[-1] == "close"
+        assert "ioError" not in outcome.events
+        assert outcome.data == b"every byte"
+        assert outcome.truncated
+        assert outcome.status == "trusted"
+        assert_clean(outcome, server)
+
+    def test_control_close_with_close_notify_is_not_truncated(
+        self, ca: ThrowawayCA, identity: ServerIdentity
+    ) -> None:
+        """The twin: the same server sending close_notify first → close, not truncated."""
+        with TruncatingServer(identity, b"every byte", close_notify=True) as server:
+            outcome = attempt(server.address, [der(ca.root)])
+        assert outcome.events[-1] == "close"
+        assert outcome.data == b"every byte"
+        assert not outcome.truncated
+        assert_clean(outcome, server)
+
+    def test_hang_up_mid_record_delivers_only_whole_records(
+        self, ca: ThrowawayCA, identity: ServerIdentity
+    ) -> None:
+        """FIN in the middle of a record → the whole records' data, then a truncated close."""
+        with TruncatingServer(identity, b"whole", cut_mid_record=True) as server:
+            outcome = attempt(server.address, [der(ca.root)])
+        assert outcome.events[-1] == "close"
+        assert outcome.data == b"whole"
+        assert outcome.truncated
+        assert_clean(outcome, server)
+
+    def test_renegotiation_with_the_same_certificate(
+        self, ca: ThrowawayCA, identity: ServerIdentity
+    ) -> None:
+        """TLS 1.2 renegotiation is either refused (ioError) or transparent (no data lost)."""
+        with RenegotiatingServer(identity) as server:
+            outcome = attempt(
+                server.address,
+                [der(ca.root)],
+                done=_until(RenegotiatingServer.AFTER),
+                then_send=b"ping",
+                until_server=lambda: b"ping" in server.received,
+            )
+        assert outcome.events[0] == "connect"
+        if server.outcomes == ["completed"]:
+            assert outcome.data.startswith(b"before\nafter\n")
+            assert b"ping" in server.received
+            assert "ioError" not in outcome.events
+        else:
+            assert server.outcomes == ["refused"]
+            assert outcome.events[-1] == "ioError"
+        assert_clean(outcome, server)
+
+    @pytest.mark.xfail(
+        strict=True,
+        reason=(
+            "BUG (_secure_socket._TLSSession.verify_peer caches the first verdict, and the "
+            "client Context allows renegotiation): a TLS 1.2 renegotiation that presents a "
+            "certificate from an untrusted CA is accepted and its data delivered"
+        ),
+    )
+    def test_renegotiation_to_an_untrusted_certificate_is_refused(
+        self, ca: ThrowawayCA, identity: ServerIdentity
+    ) -> None:
+        """A server switching to an unverifiable certificate mid-connection → ioError; not a
+        byte sent after the switch is delivered."""
+        impostor = ThrowawayCA("impostor root").issue("localhost")
+        with RenegotiatingServer(identity, new_identity=impostor) as server:
+            outcome = attempt(
+                server.address, [der(ca.root)], done=_until(RenegotiatingServer.AFTER)
+            )
+        assert RenegotiatingServer.AFTER not in outcome.data
+        assert outcome.events[-1] == "ioError"
+        assert_clean(outcome, server)
+
+    def test_key_update_is_transparent(self, ca: ThrowawayCA, identity: ServerIdentity) -> None:
+        """A TLS 1.3 KeyUpdate (update requested) mid-stream: data flows on, both ways."""
+        with KeyUpdateServer(identity) as server:
+            outcome = attempt(
+                server.address,
+                [der(ca.root)],
+                done=_until(KeyUpdateServer.AFTER),
+                then_send=b"ping\n",
+                until_server=lambda: "ping" in server.output,
+            )
+        assert server.key_updates == 1
+        assert outcome.data == b"before\nafter\n"
+        assert "ping" in server.output
+        assert "ioError" not in outcome.events
+        assert_clean(outcome, server)
