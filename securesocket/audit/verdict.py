@@ -10,7 +10,9 @@ one parse of the roots.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +21,7 @@ from cryptography import x509
 
 from .._status import CertificateStatus
 from ..exceptions import ArgumentError
-from ..revocation import RevocationPolicy, RevocationReport, check_revocation
+from ..revocation import Fetchers, RevocationPolicy, RevocationReport, check_revocation
 from ..trust import ChainVerifier, Problem, RejectedPath
 from .describe import describe_certificate
 from .model import (
@@ -45,6 +47,27 @@ class Verdict:
 
 class RevocationTimeoutError(Exception):
     """Revocation checking did not finish before the host's deadline."""
+
+
+_thread = threading.local()
+_REQUEST_TIMEOUT = 5.0
+_DEADLINE_MARGIN = 0.25
+
+
+def _fetchers(budget: float) -> Fetchers:
+    """This thread's fetchers, bounded to `budget` seconds for this host.
+
+    The revocation layer's process-wide default bundle keeps in-flight fetches as futures of
+    the loop that started them, so it must not be shared by threads that each run their own
+    loop: each thread keeps its own bundle (and CRL cache), reused across its hosts.
+    """
+    base: Fetchers | None = getattr(_thread, "fetchers", None)
+    if base is None:
+        base = _thread.fetchers = Fetchers()
+    # Leave a margin so a slow responder ends as a report ("timed out") under the policy,
+    # rather than as the host's own deadline expiring with no verdict.
+    deadline = max(budget - _DEADLINE_MARGIN, 0.05)
+    return dataclasses.replace(base, timeout=min(_REQUEST_TIMEOUT, deadline), deadline=deadline)
 
 
 @functools.lru_cache(maxsize=32)
@@ -125,6 +148,7 @@ def _run_revocation(
                 at=at,
                 staple=staple,
                 issuer_validator=issuer_validator,
+                fetchers=_fetchers(timeout),
             ),
             timeout=max(timeout, 0.001),
         )
