@@ -28,9 +28,13 @@ RULES = RevocationRules()
 
 def judge(pki: Pki, response: ocsp.OCSPResponse | bytes, **kwargs: object) -> tuple[Outcome, str]:
     attempt = judge_response(
-        response, pki.leaf.certificate, pki.inter.certificate, at=kwargs.pop("at", NOW),  # type: ignore[arg-type]
-        rules=kwargs.pop("rules", RULES), **kwargs,  # type: ignore[arg-type]
-    )  # fmt: skip
+        response,
+        pki.leaf.certificate,
+        pki.inter.certificate,
+        at=kwargs.pop("at", NOW),  # type: ignore[arg-type]
+        rules=kwargs.pop("rules", RULES),
+        **kwargs,  # type: ignore[arg-type]
+    )
     return attempt.outcome, attempt.detail
 
 
@@ -47,9 +51,12 @@ def test_revoked_carries_reason_and_time(pki: Pki) -> None:
     when = NOW - dt.timedelta(hours=3)
     pki.inter.revoke(pki.leaf, reason=x509.ReasonFlags.superseded, at=when)
     attempt = judge_response(
-        pki.inter.ocsp_response(pki.leaf, at=NOW), pki.leaf.certificate, pki.inter.certificate,
-        at=NOW, rules=RULES,
-    )  # fmt: skip
+        pki.inter.ocsp_response(pki.leaf, at=NOW),
+        pki.leaf.certificate,
+        pki.inter.certificate,
+        at=NOW,
+        rules=RULES,
+    )
     assert attempt.outcome is Outcome.REVOKED
     assert attempt.revocation_reason == "superseded"
     assert attempt.revocation_time == when
@@ -106,10 +113,16 @@ def test_delegate_of_another_ca_is_unauthorised(pki: Pki) -> None:
 def test_delegate_without_nocheck_needs_its_own_good_status(pki: Pki) -> None:
     responder = pki.inter.issue_ocsp_responder(nocheck=False)
     response = der(pki.inter.ocsp_response(pki.leaf, at=NOW, responder=responder))
-    without_crl = evaluate_offline(pki.path, policy="require", at=NOW, ocsp_responses=[response],
-                                   crls=[der(pki.root.crl(at=NOW))])  # fmt: skip
-    with_crl = evaluate_offline(pki.path, policy="require", at=NOW, ocsp_responses=[response],
-                                crls=pki.good_crls())  # fmt: skip
+    without_crl = evaluate_offline(
+        pki.path,
+        policy="require",
+        at=NOW,
+        ocsp_responses=[response],
+        crls=[der(pki.root.crl(at=NOW))],
+    )
+    with_crl = evaluate_offline(
+        pki.path, policy="require", at=NOW, ocsp_responses=[response], crls=pki.good_crls()
+    )
     assert not without_crl.accepted
     assert "has no CRL saying it is not revoked" in without_crl.certificates[0].attempts[0].detail
     assert with_crl.accepted
@@ -132,9 +145,13 @@ def test_tampered_signature_is_refused(pki: Pki) -> None:
 
 @pytest.mark.parametrize(
     "status",
-    [ocsp.OCSPResponseStatus.TRY_LATER, ocsp.OCSPResponseStatus.INTERNAL_ERROR,
-     ocsp.OCSPResponseStatus.UNAUTHORIZED, ocsp.OCSPResponseStatus.MALFORMED_REQUEST],
-)  # fmt: skip
+    [
+        ocsp.OCSPResponseStatus.TRY_LATER,
+        ocsp.OCSPResponseStatus.INTERNAL_ERROR,
+        ocsp.OCSPResponseStatus.UNAUTHORIZED,
+        ocsp.OCSPResponseStatus.MALFORMED_REQUEST,
+    ],
+)
 def test_unsuccessful_statuses(pki: Pki, status: ocsp.OCSPResponseStatus) -> None:
     outcome, detail = judge(pki, ocsp.OCSPResponseBuilder.build_unsuccessful(status))
     assert outcome is Outcome.ERROR

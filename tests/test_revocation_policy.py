@@ -7,6 +7,7 @@ import datetime as dt
 import json
 
 import pytest
+from cryptography import x509
 
 from securesocket import ArgumentError, CertificateStatus
 from securesocket.revocation import (
@@ -100,8 +101,9 @@ def test_revoked_in_a_stale_crl_is_still_revoked() -> None:
 
 def test_hold_in_a_stale_crl_is_only_stale() -> None:
     pki = make_pki()
-    pki.inter.revoke(pki.leaf, reason=__import__("cryptography").x509.ReasonFlags.certificate_hold,
-                     at=NOW - dt.timedelta(days=40))  # fmt: skip
+    pki.inter.revoke(
+        pki.leaf, reason=x509.ReasonFlags.certificate_hold, at=NOW - dt.timedelta(days=40)
+    )
     stale = der(pki.inter.crl(at=NOW - dt.timedelta(days=30)))
     report = evaluate_offline(pki.path, policy="hard-fail", at=NOW, crls=[stale])
     assert report.status is CertificateStatus.INVALID
@@ -144,8 +146,9 @@ def test_a_method_left_out_of_the_order_is_not_used() -> None:
     pki = make_pki()
     response = der(pki.inter.ocsp_response(pki.leaf, at=NOW))
     rules = RevocationRules.of("require").with_order("crl")
-    report = evaluate_offline(pki.path, policy=rules, at=NOW, ocsp_responses=[response],
-                              crls=[der(pki.root.crl(at=NOW))])  # fmt: skip
+    report = evaluate_offline(
+        pki.path, policy=rules, at=NOW, ocsp_responses=[response], crls=[der(pki.root.crl(at=NOW))]
+    )
     assert not report.accepted
     assert all(a.method is Method.CRL for a in report.certificates[0].attempts)
 

@@ -86,6 +86,7 @@ class _SameSchemeRedirects(urllib.request.HTTPRedirectHandler):
     ) -> urllib.request.Request | None:
         problem = scheme_problem(newurl)
         if problem:
+            fp.close()  # urllib closes it only after a redirect is accepted
             raise FetchError(url=req.full_url, reason=f"redirect to {newurl} refused: {problem}")
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
@@ -151,6 +152,7 @@ class HttpFetcher:
         except FetchError:
             raise
         except urllib.error.HTTPError as exc:
+            exc.close()  # it holds the connection open
             raise FetchError(url=url, reason=f"HTTP {exc.code} {exc.reason}") from None
         except urllib.error.URLError as exc:
             raise FetchError(url=url, reason=_words(exc.reason)) from None
