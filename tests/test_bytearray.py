@@ -1,0 +1,160 @@
+"""ByteArray: position, length, indexing, and the buffer semantics AS3 code relies on."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from securesocket import ByteArray, EOFError, RangeError
+from tests import strategies as s
+
+
+class TestPositionAndLength:
+    """Reads and writes share one position; length can be set."""
+
+    def test_new_array_is_empty_at_zero(self) -> None:
+        """A fresh ByteArray has length, position and bytesAvailable 0."""
+        buffer = ByteArray()
+        assert (buffer.length, buffer.position, buffer.bytes_available, len(buffer)) == (0, 0, 0, 0)
+
+    def test_initial_data_is_copied_and_read_from_zero(self) -> None:
+        """ByteArray(data) starts at position 0 and does not alias the source."""
+        source = bytearray(b"abc")
+        buffer = ByteArray(source)
+        source[0] = ord("z")
+        assert buffer.read_utf_bytes(3) == "abc"
+
+    def test_write_advances_position_and_overwrites_in_place(self) -> None:
+        """A write in the middle replaces bytes; it does not insert."""
+        buffer = ByteArray(b"abcdef")
+        buffer.position = 2
+        buffer.write_utf_bytes("XY")
+        assert (buffer.to_bytes(), buffer.position) == (b"abXYef", 4)
+
+    def test_write_past_the_end_extends(self) -> None:
+        """A write that runs over the end grows the array."""
+        buffer = ByteArray(b"abc")
+        buffer.position = 2
+        buffer.write_utf_bytes("XYZ")
+        assert buffer.to_bytes() == b"abXYZ"
+
+    def test_position_past_end_pads_writes_with_zeros(self) -> None:
+        """Position may exceed length; the next write fills the gap with zero bytes."""
+        buffer = ByteArray(b"a")
+        buffer.position = 3
+        assert buffer.bytes_available == 0
+        buffer.write_byte(0x62)
+        assert buffer.to_bytes() == b"a\x00\x00b"
+
+    def test_position_past_end_makes_reads_fail(self) -> None:
+        """The twin: a read from beyond the end is EOFError and the position stays."""
+        buffer = ByteArray(b"a")
+        buffer.position = 3
+        with pytest.raises(EOFError):
+            buffer.read_byte()
+        assert buffer.position == 3
+
+    def test_shrinking_length_truncates_and_clamps_position(self) -> None:
+        """length = n keeps the first n bytes; position moves back to n if it was beyond."""
+        buffer = ByteArray(b"abcdef")
+        buffer.position = 5
+        buffer.length = 2
+        assert (buffer.to_bytes(), buffer.position) == (b"ab", 2)
+
+    def test_growing_length_zero_fills_and_keeps_position(self) -> None:
+        """length = n beyond the end appends zero bytes."""
+        buffer = ByteArray(b"ab")
+        buffer.position = 1
+        buffer.length = 4
+        assert (buffer.to_bytes(), buffer.position) == (b"ab\x00\x00", 1)
+
+    @pytest.mark.parametrize("attribute", ["position", "length"])
+    def test_negative_position_or_length_is_range_error(self, attribute: str) -> None:
+        """uint fields reject negative values and keep their old value."""
+        buffer = ByteArray(b"abc")
+        with pytest.raises(RangeError):
+            setattr(buffer, attribute, -1)
+        assert (buffer.position, buffer.length) == (0, 3)
+
+    def test_clear_empties_everything(self) -> None:
+        """clear() sets length and position to 0."""
+        buffer = ByteArray(b"abc")
+        buffer.position = 2
+        buffer.clear()
+        assert (buffer.length, buffer.position, buffer.to_bytes()) == (0, 0, b"")
+
+    @given(chunks=st.lists(s.blobs, max_size=8))
+    def test_bytes_available_tracks_reads(self, chunks: list[bytes]) -> None:
+        """bytesAvailable is always length - position while reading through the data."""
+        buffer = ByteArray(b"".join(chunks))
+        for chunk in chunks:
+            assert buffer.bytes_available == buffer.length - buffer.position
+            target = bytearray()
+            if chunk:
+                buffer.read_bytes(target, 0, len(chunk))
+            assert bytes(target) == chunk
+        assert buffer.bytes_available == 0
+
+
+class TestPythonProtocols:
+    """Indexing, len(), bytes()."""
+
+    def test_getitem_returns_ints_and_slices_bytes(self) -> None:
+        """ba[i] is an int, negative indices count from the end, slices are bytes."""
+        buffer = ByteArray(b"\x01\x02\x03")
+        assert (buffer[0], buffer[-1], buffer[1:]) == (1, 3, b"\x02\x03")
+
+    def test_getitem_past_the_end_is_index_error(self) -> None:
+        """Reading an index that does not exist raises IndexError."""
+        with pytest.raises(IndexError):
+            ByteArray(b"a")[1]
+
+    def test_setitem_stores_low_bits_and_grows(self) -> None:
+        """ba[i] = v keeps v & 0xFF; an index past the end zero-fills up to it."""
+        buffer = ByteArray(b"a")
+        buffer[3] = 0x1FF
+        assert buffer.to_bytes() == b"a\x00\x00\xff"
+
+    def test_setitem_negative_is_range_error(self) -> None:
+        """The twin: a negative index is rejected and nothing changes."""
+        buffer = ByteArray(b"a")
+        with pytest.raises(RangeError):
+            buffer[-1] = 0
+        assert buffer.to_bytes() == b"a"
+
+    def test_to_bytes_is_a_copy(self) -> None:
+        """The returned bytes do not change when the array does."""
+        buffer = ByteArray(b"ab")
+        snapshot = buffer.to_bytes()
+        buffer.write_byte(0x7A)
+        assert (snapshot, bytes(buffer)) == (b"ab", b"zb")
+
+    def test_repr_names_length_and_position(self) -> None:
+        """repr is short and informative, never the whole buffer."""
+        buffer = ByteArray(b"x" * 1000)
+        buffer.position = 10
+        assert repr(buffer) == "<ByteArray length=1000 position=10>"
+
+
+class TestToString:
+    """AS3 ByteArray.toString(): BOM-aware decoding."""
+
+    @pytest.mark.parametrize(
+        ("raw", "expected"),
+        [
+            (b"\xef\xbb\xbfhi", "hi"),
+            (b"\xfe\xff\x00h\x00i", "hi"),
+            (b"\xff\xfeh\x00i\x00", "hi"),
+            (b"hi\x00there", "hi"),
+            (b"h\xffi", "h\xffi"),
+        ],
+        ids=["utf8-bom", "utf16-be", "utf16-le", "nul", "lenient"],
+    )
+    def test_to_string(self, raw: bytes, expected: str) -> None:
+        """The BOM picks the encoding; UTF-8 decodes as readUTFBytes does."""
+        buffer = ByteArray(raw)
+        buffer.position = len(raw)
+        assert buffer.to_string() == expected
+        assert buffer.toString() == expected
+        assert buffer.position == len(raw)
