@@ -184,3 +184,89 @@ class TestRealCatalogue:
         assert [row["error"] for row in data["rows"]] == [None] * len(names)
         assert mismatches == []
         assert code == 0
+
+
+@dataclass
+class _CRLScenario:
+    """Root → intermediate → leaf, every certificate pointing at a loopback CRL server."""
+
+    expected: Mapping[str, CertificateStatus]
+    revoke_leaf: bool = False
+    leaf_crl_missing: bool = False
+    description: str = "CRLs over loopback HTTP"
+
+    @contextlib.contextmanager
+    def start(self) -> Iterator[_Live]:
+        from securesocket.testing.ca import CA
+        from securesocket.testing.crl_server import CRLServer
+        from securesocket.testing.tls_servers import OpenSSLServer
+
+        with CRLServer() as crls:
+            root = CA(common_name="Matrix Root", crl_url=crls.url("root.crl"))
+            inter = root.create_child_ca(
+                common_name="Matrix Intermediate", crl_url=crls.url("inter.crl")
+            )
+            leaf = inter.issue_cert("127.0.0.1")
+            if self.revoke_leaf:
+                inter.revoke(leaf)
+            crls.publish("root.crl", root.crl())
+            if not self.leaf_crl_missing:  # missing: the server answers 404
+                crls.publish("inter.crl", inter.crl())
+            with OpenSSLServer(leaf) as server:
+                yield _Live("127.0.0.1", server.port, "127.0.0.1", (root.cert_der,))
+
+
+R = CertificateStatus.REVOKED
+
+
+class TestRevocationRows:
+    """Real revocation rows (CRLs over loopback), independent of the shared catalogue."""
+
+    def test_soft_fail_hole_and_strict_policies(
+        self, use_catalogue: Any, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A revoked leaf passes under off (marked !), is caught under the others; a CRL that
+        cannot be fetched passes soft-fail and fails hard-fail and require."""
+        use_catalogue(
+            {
+                "crl-revoked": _CRLScenario(
+                    {"off": T, "soft-fail": R, "hard-fail": R, "require": R}, revoke_leaf=True
+                ),
+                "crl-missing": _CRLScenario(
+                    {"off": T, "soft-fail": T, "hard-fail": INV, "require": INV},
+                    leaf_crl_missing=True,
+                ),
+                "crl-good": _CRLScenario({"off": T, "soft-fail": T, "hard-fail": T, "require": T}),
+            }
+        )
+        code = main(["audit", "--matrix", "--timeout", "10"])
+        out = capsys.readouterr().out
+        assert "MISMATCH" not in out, out
+        assert code == 0
+        revoked_row = next(line for line in out.splitlines() if line.startswith("crl-revoked"))
+        assert revoked_row.split() == [
+            "crl-revoked",
+            "trusted",
+            "!",
+            "revoked",
+            "revoked",
+            "revoked",
+        ]
+        assert "crl-revoked under off" in out
+
+    def test_single_host_report_shows_the_crl_attempt(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The one-host view of a revoked leaf names the CRL URL, its outcome and the reason."""
+        scenario = _CRLScenario({}, revoke_leaf=True)
+        with scenario.start() as live:
+            from securesocket.audit.probe import audit_host
+            from securesocket.audit.render import render_result
+
+            result = audit_host(
+                live.host, live.port, revocation="hard-fail", trust="none", anchors=live.anchors
+            )
+        assert result.status is R
+        text = render_result(result)
+        assert "/inter.crl: revoked" in text
+        assert "keyCompromise" in text or "key_compromise" in text
