@@ -217,3 +217,44 @@ class TestRealServer:
         assert "Chain as sent (2)" in out
         assert "Path as built (3)" in out
         assert "\033[32m" in out
+
+
+class TestStaple:
+    """The observer handshake asks for a staple and hands it to the revocation layer."""
+
+    @staticmethod
+    def _audit(status: str, policy: str) -> dict[str, object]:
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        from securesocket.audit.jsonio import to_jsonable
+        from securesocket.audit.probe import audit_host
+        from securesocket.testing.ca import CA
+        from securesocket.testing.tls_servers import OpenSSLServer
+
+        root = CA(common_name="Staple Root")
+        inter = root.create_child_ca(common_name="Staple Intermediate")
+        leaf = inter.issue_cert("127.0.0.1")
+        staple = inter.ocsp_response(leaf, status=status).public_bytes(Encoding.DER)
+        with OpenSSLServer(leaf, staple=staple) as server:
+            result = audit_host(
+                "127.0.0.1", server.port, revocation=policy, trust="none", anchors=[root.cert_der]
+            )
+        data: dict[str, object] = to_jsonable(result)
+        return data
+
+    def test_revoked_staple_is_caught_under_soft_fail(self) -> None:
+        """A stapled "revoked" answer makes the leaf revoked under AIR's soft-fail."""
+        data = self._audit("revoked", "soft-fail")
+        assert data["connection"]["stapled_ocsp"] is True  # type: ignore[index]
+        assert data["status"] == "revoked"
+
+    def test_revoked_staple_is_ignored_when_revocation_is_off(self) -> None:
+        """The same server under 'off': nothing is checked and the revoked leaf is trusted."""
+        assert self._audit("revoked", "off")["status"] == "trusted"
+
+    def test_good_staple_satisfies_require_for_the_leaf(self) -> None:
+        """A good staple is used: the leaf's decision under require is good, from the staple."""
+        data = self._audit("good", "require")
+        leaf = data["revocation"]["certificates"][0]  # type: ignore[index]
+        assert leaf["decision"] == "good"
+        assert leaf["attempts"][0]["origin"] == "staple"
