@@ -21,7 +21,7 @@ from cryptography import x509
 from cryptography.utils import CryptographyDeprecationWarning
 
 from securesocket import CertificateStatus
-from securesocket.trust import verify_chain
+from securesocket.trust import PolicyInputs, verify_chain
 
 
 REPO = Path(__file__).resolve().parents[1]
@@ -97,3 +97,51 @@ def test_pkits_run(run: Run) -> None:
     else:
         assert result.status != CertificateStatus.TRUSTED
         assert result.problems
+
+
+@pytest.mark.skipif(PKITS is None, reason="PKITS data not found beside the repo or in /work")
+def test_policy_inputs_dataclass_matches_the_mapping() -> None:
+    """`PolicyInputs` gives the same answers as the mapping: 4.8.1 with policy 1 (valid) and
+    policy 2 (invalid) under an explicit-policy requirement."""
+    ee = _load("certs/ValidCertificatePathTest1EE.crt")
+    pool = [_load("certs/GoodCACert.crt")]
+    anchor = _load("certs/TrustAnchorRootCertificate.crt")
+    policy_1 = "2.16.840.1.101.3.2.1.48.1"
+
+    def status(policy_set: str) -> CertificateStatus:
+        inputs = PolicyInputs(frozenset({policy_set}), initial_explicit_policy=True)
+        return verify_chain(
+            ee,
+            pool,
+            anchors=[anchor],
+            trust="none",
+            profile="rfc5280",
+            revocation="off",
+            at=AT,
+            policy=inputs,
+        ).status
+
+    assert status(policy_1) == CertificateStatus.TRUSTED
+    assert status("2.16.840.1.101.3.2.1.48.2") == CertificateStatus.INVALID_CHAIN
+
+
+@pytest.mark.skipif(PKITS is None, reason="PKITS data not found beside the repo or in /work")
+def test_webpki_profile_on_pkits() -> None:
+    """Under webpki, 4.1.1 (SHA-256, RSA-2048) is still trusted and 4.1.4 (DSA) is not."""
+    anchor = [_load("certs/TrustAnchorRootCertificate.crt")]
+
+    def webpki(ee: str, *pool: str):
+        return verify_chain(
+            _load(ee),
+            [_load(p) for p in pool],
+            anchors=anchor,
+            trust="none",
+            revocation="off",
+            at=AT,
+        )
+
+    rsa = webpki("certs/ValidCertificatePathTest1EE.crt", "certs/GoodCACert.crt")
+    dsa = webpki("certs/ValidDSASignaturesTest4EE.crt", "certs/DSACACert.crt")
+    assert rsa.status == CertificateStatus.TRUSTED
+    assert dsa.status == CertificateStatus.INVALID_CHAIN
+    assert "weak_key" in {p.code for p in dsa.problems}
