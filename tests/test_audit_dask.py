@@ -46,3 +46,13 @@ def test_dask_gives_the_same_results_as_threads(tmp_path: Path) -> None:
     expected = {live.port: "trusted", refused: "invalid"}
     assert _statuses(on_dask) == expected
     assert _statuses(on_threads) == expected
+
+
+def test_unreachable_scheduler_exits_3(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--dask with a scheduler nobody listens on: a clear message and exit 3, not a traceback."""
+    hosts = tmp_path / "hosts.txt"
+    hosts.write_text("127.0.0.1:1\n", encoding="utf-8")
+    with refused_port() as scheduler_port:
+        argv = ["audit", "--hosts", str(hosts), "--timeout", "1"]
+        assert main([*argv, "--dask", f"tcp://127.0.0.1:{scheduler_port}"]) == 3
+    assert "cannot reach the Dask scheduler" in capsys.readouterr().err

@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from cryptography import x509
 
+from .dask import DaskSchedulerError, DaskUnavailableError, dask_mapper
 from .hostlist import HostSyntaxError, parse_host, read_host_list
 from .hosts import Mapper, Summary, completed_keys, default_concurrency, run_hosts, thread_mapper
 from .jsonio import dumps
@@ -137,7 +138,11 @@ def _build_parser() -> argparse.ArgumentParser:
     many.add_argument(
         "--resume", action="store_true", help="skip hosts already in --output; append to it"
     )
-    many.add_argument("--dask", metavar="SCHEDULER", help="run on this Dask scheduler address")
+    many.add_argument(
+        "--dask",
+        metavar="SCHEDULER",
+        help="run on this Dask scheduler address (--timeout also bounds connecting to it)",
+    )
     return parser
 
 
@@ -268,12 +273,32 @@ def _run_many(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     summary = Summary(requested=len(targets), bad_lines=len(errors))
     mapper: Mapper = thread_mapper
     if args.dask:
-        from .dask import DaskUnavailableError, dask_mapper  # noqa: PLC0415
-
         try:
-            mapper = dask_mapper(args.dask)
+            mapper = dask_mapper(args.dask, connect_timeout=args.timeout)
         except DaskUnavailableError as exc:
             raise UsageError(str(exc)) from exc
+    try:
+        outcome_codes = _run_with_output(
+            args, targets, options=options, mapper=mapper, out=out, err=err, summary=summary
+        )
+    except DaskSchedulerError as exc:
+        err.write(f"securesocket audit: {exc}\n")
+        return EXIT_UNREACHABLE
+    err.write(summary.render())
+    return max([*outcome_codes, EXIT_USAGE if errors else EXIT_TRUSTED])
+
+
+def _run_with_output(
+    args: argparse.Namespace,
+    targets: list[Target],
+    *,
+    options: dict[str, Any],
+    mapper: Mapper,
+    out: IO[str],
+    err: IO[str],
+    summary: Summary,
+) -> list[int]:
+    """Run into --output (appending with --resume, after skipping what is done) or stdout."""
     if args.output:
         output = Path(args.output)
         if args.resume:
@@ -284,15 +309,10 @@ def _run_many(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             targets = [t for t in targets if t.key not in done]
             summary.skipped = before - len(targets)
         with output.open("a" if args.resume else "w", encoding="utf-8") as sink:
-            outcome_codes = _run_into(
+            return _run_into(
                 args, targets, options=options, mapper=mapper, sink=sink, summary=summary
             )
-    else:
-        outcome_codes = _run_into(
-            args, targets, options=options, mapper=mapper, sink=out, summary=summary
-        )
-    err.write(summary.render())
-    return max([*outcome_codes, EXIT_USAGE if errors else EXIT_TRUSTED])
+    return _run_into(args, targets, options=options, mapper=mapper, sink=out, summary=summary)
 
 
 def _run_into(

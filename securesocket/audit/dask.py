@@ -20,6 +20,10 @@ class DaskUnavailableError(RuntimeError):
     """dask.distributed is not installed."""
 
 
+class DaskSchedulerError(RuntimeError):
+    """The Dask scheduler could not be reached."""
+
+
 def _distributed() -> Any:
     try:
         return importlib.import_module("distributed")
@@ -29,13 +33,23 @@ def _distributed() -> Any:
         ) from exc
 
 
-def dask_mapper(scheduler: str) -> Mapper:
-    """A mapper that runs audits on the Dask cluster whose scheduler is at `scheduler`."""
+def _connect(distributed: Any, scheduler: str, timeout: float) -> Any:
+    try:
+        return distributed.Client(scheduler, set_as_default=False, timeout=timeout)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise DaskSchedulerError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from exc
+
+
+def dask_mapper(scheduler: str, *, connect_timeout: float = 30.0) -> Mapper:
+    """A mapper that runs audits on the Dask cluster whose scheduler is at `scheduler`.
+
+    Iterating it raises DaskSchedulerError if the scheduler cannot be reached.
+    """
     distributed = _distributed()
 
     def mapper(calls: Iterable[AuditCall], concurrency: int) -> Iterator[AuditResult]:
         pending = iter(calls)
-        with distributed.Client(scheduler, set_as_default=False) as client:
+        with _connect(distributed, scheduler, connect_timeout) as client:
             first = [
                 client.submit(run_call, call, pure=False)
                 for _, call in zip(range(concurrency), pending, strict=False)
