@@ -44,6 +44,7 @@ __all__ = [
     "INHERIT",
     "LeafCert",
     "SupportsChainBuilding",
+    "self_signed_cert",
     "sign_builder",
 ]
 
@@ -177,18 +178,7 @@ class CA:
                 critical=True,
             )
             .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=False,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=True,
-                    crl_sign=True,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
+                _ca_key_usage() if is_ca else _leaf_key_usage(self.private_key), critical=True
             )
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
         )
@@ -553,6 +543,51 @@ def _leaf_key_usage(key: PrivateKey) -> x509.KeyUsage:
         encipher_only=False,
         decipher_only=False,
     )
+
+
+def self_signed_cert(
+    *identities: str,
+    key: PrivateKey | None = None,
+    key_type: KeyType = KeyType.ECDSA_P256,
+    common_name: str | None = None,
+    serial: int | None = None,
+    not_before: _dt.datetime = DEFAULT_NOT_BEFORE,
+    not_after: _dt.datetime = DEFAULT_NOT_AFTER,
+) -> LeafCert:
+    """A self-signed server certificate (CA:false), as a device or a lazy admin would make."""
+    if not identities:
+        raise ValueError("self_signed_cert needs at least one identity")
+    own_key = key if key is not None else key_type.generate()
+    public_key = own_key.public_key()
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "securesocket testing"),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name or identities[0]),
+        ]
+    )
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(public_key)
+        .serial_number(serial if serial is not None else x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_leaf_key_usage(own_key), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(public_key),
+            critical=False,
+        )
+        .add_extension(
+            x509.SubjectAlternativeName([_general_name(i) for i in identities]), critical=False
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+    )
+    cert = sign_builder(builder, own_key, default_hash(own_key))
+    assert isinstance(cert, x509.Certificate)  # noqa: S101
+    return LeafCert(own_key, cert, ())
 
 
 @dataclass(frozen=True, eq=False)

@@ -27,7 +27,7 @@ from types import TracebackType
 from typing import ClassVar, Self
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
 from ._http import LoopbackHTTPServer, QuietHandler
@@ -37,7 +37,7 @@ from ._process import ManagedProcess
 from .ca import CA, LeafCert
 
 
-__all__ = ["OCSPFault", "OCSPRequestRecord", "OCSPResponder", "OpenSSLOCSPResponder"]
+__all__ = ["OCSPFault", "OCSPRequestRecord", "OCSPResponder", "OpenSSLOCSPResponder", "answer"]
 
 UTC = _dt.UTC
 OCSP_RESPONSE_TYPE = "application/ocsp-response"
@@ -167,53 +167,97 @@ class OCSPResponder(LoopbackHTTPServer):
             return 500, b"internal server error\n"
         if fault is OCSPFault.GARBAGE:
             return 200, b"this is not an OCSP response\n"
-        if fault is OCSPFault.TRY_LATER:
-            return 200, _der(error_response(ocsp.OCSPResponseStatus.TRY_LATER))
-        if fault is OCSPFault.INTERNAL_ERROR:
-            return 200, _der(error_response(ocsp.OCSPResponseStatus.INTERNAL_ERROR))
         if ca is None:
             return 200, _der(error_response(ocsp.OCSPResponseStatus.UNAUTHORIZED))
         if fault is OCSPFault.SLOW and self.stopping.wait(self.delay):
             return 503, b"responder stopping\n"
-        now = self.clock().replace(microsecond=0)
-        this_update, next_update = now, now + self.validity
-        if fault is OCSPFault.STALE:
-            this_update, next_update = now - _dt.timedelta(days=14), now - _dt.timedelta(days=7)
-        if fault is OCSPFault.NONCE_MISMATCH and nonce is not None:
-            nonce = bytes(b ^ 0xFF for b in nonce)
-        if fault is OCSPFault.NO_NONCE:
-            nonce = None
-        response = build_response(
+        der = answer(
             ca,
             serial=request.serial_number,
-            at=this_update,
-            next_update=None if fault is OCSPFault.NO_NEXT_UPDATE else next_update,
-            status=None,
-            responder=self._signer(ca, fault),
-            nonce=nonce,
             hash_algorithm=request.hash_algorithm,
+            nonce=nonce,
+            now=self.clock(),
+            fault=fault,
+            delegated=self.delegated.get(ca),
+            validity=self.validity,
+            rogues=self._rogues,
         )
-        der = _der(response)
-        if fault is OCSPFault.TRUNCATED:
-            der = der[: len(der) // 2]
         return 200, der
 
-    def _signer(self, ca: CA, fault: OCSPFault) -> LeafCert | None:
-        if fault not in (OCSPFault.UNAUTHORISED_SIGNER, OCSPFault.FOREIGN_SIGNER):
-            return self.delegated.get(ca)
-        rogue = self._rogues.get((ca, fault))
-        if rogue is None:
-            if fault is OCSPFault.UNAUTHORISED_SIGNER:
-                rogue = ca.issue_ocsp_responder(
-                    "Not an OCSP signer", ocsp_signing=False, key=fixed_key("rogue-signer")
-                )
-            else:
-                stranger = CA(common_name="Foreign CA", key=fixed_key("foreign-ca"))
-                rogue = stranger.issue_ocsp_responder(
-                    "Foreign OCSP responder", key=fixed_key("foreign-signer")
-                )
-            self._rogues[(ca, fault)] = rogue
-        return rogue
+
+def answer(
+    ca: CA,
+    *,
+    serial: int,
+    hash_algorithm: hashes.HashAlgorithm,
+    nonce: bytes | None,
+    now: _dt.datetime,
+    fault: OCSPFault = OCSPFault.NONE,
+    delegated: LeafCert | None = None,
+    validity: _dt.timedelta = _dt.timedelta(days=1),
+    rogues: dict[tuple[CA, OCSPFault], LeafCert] | None = None,
+) -> bytes:
+    """The DER body a responder with ``fault`` sends for one CertID (no transport faults).
+
+    The live responder and the offline fixtures share this, so an offline scenario holds
+    exactly the bytes its live responder would send.
+    """
+    if fault is OCSPFault.TRY_LATER:
+        return _der(error_response(ocsp.OCSPResponseStatus.TRY_LATER))
+    if fault is OCSPFault.INTERNAL_ERROR:
+        return _der(error_response(ocsp.OCSPResponseStatus.INTERNAL_ERROR))
+    now = now.replace(microsecond=0)
+    this_update, next_update = now, now + validity
+    if fault is OCSPFault.STALE:
+        this_update, next_update = now - _dt.timedelta(days=14), now - _dt.timedelta(days=7)
+    if fault is OCSPFault.NONCE_MISMATCH and nonce is not None:
+        nonce = bytes(b ^ 0xFF for b in nonce)
+    if fault is OCSPFault.NO_NONCE:
+        nonce = None
+    response = build_response(
+        ca,
+        serial=serial,
+        at=this_update,
+        next_update=None if fault is OCSPFault.NO_NEXT_UPDATE else next_update,
+        status=None,
+        responder=_signer(ca, fault, delegated, {} if rogues is None else rogues),
+        nonce=nonce,
+        hash_algorithm=hash_algorithm,
+    )
+    der = _der(response)
+    return der[: len(der) // 2] if fault is OCSPFault.TRUNCATED else der
+
+
+def _signer(
+    ca: CA,
+    fault: OCSPFault,
+    delegated: LeafCert | None,
+    rogues: dict[tuple[CA, OCSPFault], LeafCert],
+) -> LeafCert | None:
+    """Who signs: the delegated responder or the CA, or for the signer faults a wrong signer.
+
+    Wrong signers use committed RSA keys so that offline fixtures stay byte-for-byte stable.
+    """
+    if fault not in (OCSPFault.UNAUTHORISED_SIGNER, OCSPFault.FOREIGN_SIGNER):
+        return delegated
+    rogue = rogues.get((ca, fault))
+    if rogue is None:
+        if fault is OCSPFault.UNAUTHORISED_SIGNER:
+            rogue = ca.issue_ocsp_responder(
+                "Not an OCSP signer",
+                ocsp_signing=False,
+                key=fixed_key("spare-1", KeyType.RSA_2048),
+                serial=0x5EC0DE01,
+            )
+        else:
+            stranger = CA(common_name="Foreign CA", key=fixed_key("foreign-ca"), serial=0x5EC0DE02)
+            rogue = stranger.issue_ocsp_responder(
+                "Foreign OCSP responder",
+                key=fixed_key("spare-2", KeyType.RSA_2048),
+                serial=0x5EC0DE03,
+            )
+        rogues[(ca, fault)] = rogue
+    return rogue
 
 
 def _der(response: ocsp.OCSPResponse) -> bytes:
