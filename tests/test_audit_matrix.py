@@ -135,6 +135,16 @@ class TestMatrixRunner:
         assert main(["audit", "--matrix", "--scenario", "nope"]) == 2
         assert "unknown scenario nope" in capsys.readouterr().err
 
+    def test_rows_are_reported_as_they_finish(self, tmp_path: Path) -> None:
+        """on_row sees every row once; the report keeps the catalogue's order."""
+        catalogue = {
+            name: _Scenario(tmp_path / name, NO_REVOCATION_INFO) for name in ("one", "two")
+        }
+        seen: list[str] = []
+        report = matrix.run_matrix(catalogue, on_row=lambda row: seen.append(row.scenario))
+        assert sorted(seen) == ["one", "two"]
+        assert [row.scenario for row in report.rows] == ["one", "two"]
+
     def test_matrix_refuses_per_host_trust_options(
         self, capsys: pytest.CaptureFixture[str]
     ) -> None:

@@ -21,7 +21,7 @@ from .dask import DaskSchedulerError, DaskUnavailableError, dask_mapper
 from .hostlist import HostSyntaxError, parse_host, read_host_list
 from .hosts import Mapper, Summary, completed_keys, default_concurrency, run_hosts, thread_mapper
 from .jsonio import dumps
-from .model import AuditResult, Outcome, Target
+from .model import AuditResult, MatrixRow, Outcome, Target
 from .probe import DEFAULT_PORT, DEFAULT_TIMEOUT, REVOCATION_POLICIES, TRUST_SETTINGS, audit_host
 from .render import render_matrix, render_result
 
@@ -250,7 +250,20 @@ def _run_matrix(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
             known = ", ".join(catalogue)
             raise UsageError(f"unknown scenario {', '.join(unknown)} (known: {known})")
         catalogue = {name: s for name, s in catalogue.items() if name in args.scenario}
-    report = run_matrix(catalogue, timeout=args.timeout)
+    done = 0
+
+    def progress(row: MatrixRow) -> None:
+        nonlocal done
+        done += 1
+        state = (
+            "not run" if row.error else ("ok" if all(c.matches for c in row.cells) else "DIFFERS")
+        )
+        err.write(f"\r\033[K[{done}/{len(catalogue)}] {row.scenario}: {state}")
+        err.flush()
+
+    report = run_matrix(catalogue, timeout=args.timeout, on_row=progress if err.isatty() else None)
+    if err.isatty():
+        err.write("\r\033[K")
     if args.json:
         out.write(dumps(report) + "\n")
     else:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Protocol
@@ -165,14 +165,21 @@ def run_matrix(
     timeout: float = 10.0,
     workers: int = 4,
     audit: AuditFunction = audit_host,
+    on_row: Callable[[MatrixRow], None] | None = None,
 ) -> MatrixReport:
-    """Audit every scenario in `catalogue` under every policy; rows keep the catalogue's order."""
+    """Audit every scenario in `catalogue` under every policy; rows keep the catalogue's order.
+
+    `on_row` is called with each row as its scenario finishes (for progress on a terminal).
+    """
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="matrix") as pool:
         futures = [
             pool.submit(run_scenario, name, scenario, policies, timeout=timeout, audit=audit)
             for name, scenario in catalogue.items()
         ]
+        if on_row is not None:
+            for future in as_completed(futures):
+                on_row(future.result())
         rows = tuple(future.result() for future in futures)
     all_match = all(row.error is None and all(c.matches for c in row.cells) for row in rows)
     return MatrixReport(
