@@ -173,6 +173,8 @@ def _amf3_value(reader: _Reader) -> Any:
         return reader.double()
     if marker == 0x06:
         return _amf3_string(reader)
+    if marker > 0x11:
+        raise reader.malformed(f"unknown AMF3 marker 0x{marker:02x}")
     reader.enter()
     try:
         return _amf3_complex(reader, marker)

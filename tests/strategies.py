@@ -45,20 +45,30 @@ amf_dates = st.datetimes(
     max_value=datetime.datetime(2200, 1, 1),
     timezones=st.just(datetime.UTC),
 ).map(lambda d: d.replace(microsecond=(d.microsecond // 1000) * 1000))
-amf_scalars: st.SearchStrategy[Any] = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(-(2**53), 2**53),
-    st.floats(allow_nan=False),
-    text,
-    amf_dates,
-)
 amf_keys = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=20)
-amf_values: st.SearchStrategy[Any] = st.recursive(
-    amf_scalars,
-    lambda children: st.one_of(
-        st.lists(children, max_size=6),
-        st.dictionaries(amf_keys, children, max_size=6),
-    ),
-    max_leaves=25,
+
+
+def amf_values_with(dates: st.SearchStrategy[datetime.datetime]) -> st.SearchStrategy[Any]:
+    """JSON-like AMF values (nested lists and dicts) with the given dates as a leaf type."""
+    scalars = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**53), 2**53),
+        st.floats(allow_nan=False),
+        text,
+        dates,
+    )
+    return st.recursive(
+        scalars,
+        lambda children: st.one_of(
+            st.lists(children, max_size=6),
+            st.dictionaries(amf_keys, children, max_size=6),
+        ),
+        max_leaves=25,
+    )
+
+
+amf_values = amf_values_with(amf_dates)
+amf_values_since_1970 = amf_values_with(
+    amf_dates.filter(lambda d: d >= datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC))
 )
