@@ -46,6 +46,14 @@ class CrlEntry:
     revoked_at: datetime
     reason: x509.ReasonFlags | None
 
+    @classmethod
+    def of(cls, revoked: x509.RevokedCertificate) -> CrlEntry:
+        try:
+            reason = revoked.extensions.get_extension_for_class(x509.CRLReason).value.reason
+        except x509.ExtensionNotFound:
+            reason = None
+        return cls(revoked.revocation_date_utc, reason)
+
 
 @dataclass(frozen=True, eq=False)
 class ParsedCrl:
@@ -55,7 +63,9 @@ class ParsedCrl:
         crl: the cryptography object (None when the bytes did not parse).
         origin: "supplied", "fetched" or "cache"; url: where it came from, if fetched.
         problem: why it cannot be used at all, or None.
-        entries: (certificate issuer, serial) → `CrlEntry`.
+        positions: serial (or (certificate issuer, serial) in an indirect CRL) → the entry's
+            position in the CRL; the entry itself is decoded only when looked up, so a
+            million-entry CRL costs two small ints per entry, not objects.
     """
 
     crl: x509.CertificateRevocationList | None
@@ -70,7 +80,7 @@ class ParsedCrl:
     idp: x509.IssuingDistributionPoint | None = None
     idp_der: bytes | None = None
     aki: bytes | None = None
-    entries: Mapping[tuple[x509.Name, int], CrlEntry] = field(default_factory=dict)
+    positions: Mapping[object, int] = field(default_factory=dict)
 
     @property
     def is_delta(self) -> bool:
@@ -82,7 +92,16 @@ class ParsedCrl:
 
     def lookup(self, issuer: x509.Name, serial: int) -> CrlEntry | None:
         """The entry for the certificate (issuer, serial), in constant time."""
-        return self.entries.get((issuer, serial))
+        if self.crl is None:
+            return None
+        if self.indirect:
+            position = self.positions.get((issuer, serial))
+        else:
+            position = self.positions.get(serial) if issuer == self.issuer else None
+        return None if position is None else CrlEntry.of(self.crl[position])
+
+    def __len__(self) -> int:
+        return len(self.positions)
 
     def describe(self) -> str:
         kind = "delta CRL" if self.is_delta else "CRL"
@@ -137,26 +156,21 @@ def _index(crl: x509.CertificateRevocationList, origin: str, url: str | None) ->
         elif ext.critical and ext.oid not in _KNOWN_CRL_EXTENSIONS:
             problem = f"unknown critical CRL extension {ext.oid.dotted_string}"
     indirect = idp is not None and idp.indirect_crl
-    entries: dict[tuple[x509.Name, int], CrlEntry] = {}
+    positions: dict[object, int] = {}
     entry_issuer = issuer
     with warnings.catch_warnings():
         # Entries with negative serials (PKITS 4.4.15) load with a deprecation warning.
         warnings.simplefilter("ignore")
-        for revoked in crl:
-            reason = None
-            for ext in revoked.extensions:
-                value = ext.value
-                if isinstance(value, x509.CRLReason):
-                    reason = value.reason
-                elif isinstance(value, x509.CertificateIssuer) and indirect:
-                    names = value.get_values_for_type(x509.DirectoryName)
+        for position, revoked in enumerate(crl):
+            for ext in revoked.extensions:  # empty for most entries: cheap
+                if isinstance(ext.value, x509.CertificateIssuer) and indirect:
+                    names = ext.value.get_values_for_type(x509.DirectoryName)
                     if names:
                         entry_issuer = names[0]
                 elif ext.critical and ext.oid not in _KNOWN_ENTRY_EXTENSIONS:
                     problem = f"unknown critical CRL entry extension {ext.oid.dotted_string}"
-            entries[(entry_issuer, revoked.serial_number)] = CrlEntry(
-                revoked.revocation_date_utc, reason
-            )
+            serial = revoked.serial_number
+            positions[(entry_issuer, serial) if indirect else serial] = position
     return ParsedCrl(
         crl,
         origin,
@@ -170,5 +184,5 @@ def _index(crl: x509.CertificateRevocationList, origin: str, url: str | None) ->
         idp=idp,
         idp_der=idp_der,
         aki=aki,
-        entries=entries,
+        positions=positions,
     )
