@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import warnings
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from cryptography import x509
@@ -22,6 +22,7 @@ from cryptography.x509.oid import ExtensionOID
 from ._der import structure_error
 from .distinguished_names import NameKey, name_key
 from .policy_mappings import parse_policy_mappings
+from .profile import key_error, serial_error, signature_algorithm_error
 
 
 __all__ = ["HANDLED_EXTENSIONS", "CertInfo", "cert_info", "der_of"]
@@ -69,6 +70,10 @@ class CertInfo:
     subject_key_id: bytes | None = None
     authority_key_id: bytes | None = None
     unknown_critical: tuple[str, ...] = field(default=())
+    # The webpki profile's verdicts on this certificate alone (pure, so computed once).
+    weak_key: str | None = None
+    weak_signature: str | None = None
+    bad_serial: str | None = None
 
     @property
     def self_issued(self) -> bool:
@@ -175,7 +180,12 @@ def cert_info(cert: x509.Certificate) -> CertInfo:
         if info is not None:
             _CACHE.move_to_end(der)
             return info
-    info = _parse(cert, der)
+    info = replace(
+        _parse(cert, der),
+        weak_key=key_error(cert),
+        weak_signature=signature_algorithm_error(cert),
+        bad_serial=serial_error(cert),
+    )
     with _LOCK:
         _CACHE[der] = info
         if len(_CACHE) > _CACHE_SIZE:

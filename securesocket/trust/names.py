@@ -7,6 +7,8 @@ left-most wildcard label, IDNA) so we do not hand-write any of it.
 from __future__ import annotations
 
 import ipaddress
+import threading
+from collections import OrderedDict
 
 from cryptography import x509
 from service_identity import CertificateError, VerificationError
@@ -16,7 +18,7 @@ from service_identity.cryptography import (
 )
 
 
-__all__ = ["host_mismatch", "parse_ip"]
+__all__ = ["HostCheckCache", "host_mismatch", "parse_ip"]
 
 
 def parse_ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -26,6 +28,30 @@ def parse_ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
         return ipaddress.ip_address(candidate)
     except ValueError:
         return None
+
+
+class HostCheckCache:
+    """Remembers host-check verdicts by (exact DER, host): the check is a pure function of
+    the two, and a socket reconnecting to the same server asks the same question each time."""
+
+    def __init__(self, maxsize: int = 1024) -> None:
+        self._verdicts: OrderedDict[tuple[bytes, str], str | None] = OrderedDict()
+        self._maxsize = maxsize
+        self._lock = threading.Lock()
+
+    def mismatch(self, cert: x509.Certificate, der: bytes, host: str) -> str | None:
+        """`host_mismatch(cert, host)`, from the cache when this pair was seen."""
+        key = (der, host)
+        with self._lock:
+            if key in self._verdicts:
+                self._verdicts.move_to_end(key)
+                return self._verdicts[key]
+        verdict = host_mismatch(cert, host)
+        with self._lock:
+            self._verdicts[key] = verdict
+            if len(self._verdicts) > self._maxsize:
+                self._verdicts.popitem(last=False)
+        return verdict
 
 
 def host_mismatch(cert: x509.Certificate, host: str) -> str | None:

@@ -19,7 +19,6 @@ from .certinfo import CertInfo
 from .classify import problem
 from .name_constraints import name_constraint_error
 from .policy_tree import PolicyInputs, process_policies
-from .profile import key_error, serial_error, signature_algorithm_error
 from .result import Problem
 from .signatures import SignatureCache
 
@@ -72,19 +71,17 @@ def _extension_problems(info: CertInfo, depth: int) -> list[Problem]:
 
 def _profile_problems(info: CertInfo, depth: int, *, is_anchor: bool) -> list[Problem]:
     found: list[Problem] = []
-    error = key_error(info.cert)
-    if error:
-        found.append(problem("weak_key", f"{_who(info)}: {error}", depth))
+    if info.weak_key:
+        found.append(problem("weak_key", f"{_who(info)}: {info.weak_key}", depth))
     if is_anchor:
         return found  # an anchor's self-signature, version and serial are not ours to judge
-    error = signature_algorithm_error(info.cert)
-    if error:
-        found.append(problem("weak_signature_algorithm", f"{_who(info)} is {error}", depth))
+    if info.weak_signature:
+        message = f"{_who(info)} is {info.weak_signature}"
+        found.append(problem("weak_signature_algorithm", message, depth))
     if info.cert.version is not x509.Version.v3:
         found.append(problem("bad_version", f"{_who(info)} is not a v3 certificate", depth))
-    error = serial_error(info.cert)
-    if error:
-        found.append(problem("bad_serial", f"{_who(info)}: {error}", depth))
+    if info.bad_serial:
+        found.append(problem("bad_serial", f"{_who(info)}: {info.bad_serial}", depth))
     return found
 
 

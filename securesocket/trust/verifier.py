@@ -28,7 +28,7 @@ from ..exceptions import ArgumentError
 from .builder import Candidate, CertificateIndex, build_paths
 from .certinfo import CertInfo, cert_info
 from .classify import classify, problem, rank
-from .names import host_mismatch
+from .names import HostCheckCache
 from .policy_tree import PolicyInputs
 from .result import Problem, RejectedPath, Verification
 from .roots import platform_index
@@ -40,6 +40,7 @@ __all__ = ["ChainVerifier"]
 
 _PROFILES = ("webpki", "rfc5280")
 _MAX_REJECTED = 16
+_HOST_CHECKS = HostCheckCache()  # shared by every verifier, like the signature cache
 
 
 def _aware(at: datetime | None) -> datetime:
@@ -134,7 +135,7 @@ class ChainVerifier:
         verification = self._verify(leaf, presented, settings)
         if host is None:
             return verification
-        mismatch = host_mismatch(leaf, host)
+        mismatch = _HOST_CHECKS.mismatch(leaf, cert_info(leaf).der, host)
         if mismatch is None:
             return verification
         problems = (*verification.problems, problem("host_mismatch", mismatch, 0))
