@@ -7,8 +7,8 @@ of `TLSEngine.data_to_send`, which drains the outgoing memory BIO until it is em
 happened is reported by return values: `receive_data` returns a list of `TLSEvent` objects
 (`HandshakeCompleted`, `DataReceived`, `PeerClosed`); a failure raises `TLSError` (or the
 `CertificateVerificationError` raised by the verify callback, which pyOpenSSL re-raises from
-``do_handshake``). Decrypted application data is appended to the caller's ``plaintext``
-bytearray, so the I/O adapter can read it without another copy.
+``do_handshake``). Decrypted application data is written straight into the caller's
+``plaintext`` `ByteQueue`, so the I/O adapter reads it without another copy.
 
 States (one chokepoint: `_enter`)::
 
@@ -42,6 +42,7 @@ from typing import Final
 
 from OpenSSL import SSL
 
+from ._bytequeue import ByteQueue
 from .exceptions import TLSError
 
 
@@ -132,7 +133,7 @@ class TLSEngine:
     Args:
         context: the shared, pre-built client `SSL.Context` (see `_context.py`).
         server_hostname: the host connected to; a DNS name is sent as SNI, an IP is not.
-        plaintext: the bytearray decrypted application data is appended to.
+        plaintext: the queue decrypted application data is written into (in place).
         app_data: per-connection object the Context-level callbacks find with
             ``conn.get_app_data()`` (verification and OCSP staple state).
     """
@@ -143,8 +144,6 @@ class TLSEngine:
         "_pending_write",
         "_plaintext",
         "_retry_len",
-        "_scratch",
-        "_scratch_view",
         "_sent_close_notify",
         "_state",
     )
@@ -153,7 +152,7 @@ class TLSEngine:
         self,
         context: SSL.Context,
         server_hostname: str,
-        plaintext: bytearray,
+        plaintext: ByteQueue,
         *,
         app_data: object = None,
     ) -> None:
@@ -165,8 +164,6 @@ class TLSEngine:
         self._conn.request_ocsp()
         self._conn.set_app_data(app_data)
         self._plaintext = plaintext
-        self._scratch = bytearray(_RECORD_SIZE)
-        self._scratch_view = memoryview(self._scratch)
         self._pending_write = memoryview(b"")
         self._retry_len = 0
         self._state = EngineState.HANDSHAKING
@@ -236,7 +233,7 @@ class TLSEngine:
                 return events
             events.append(done)
         self._flush_pending_write()
-        self._read_plaintext(events)
+        self._read_plaintext(events, len(data))
         return events
 
     def _handshake(self, *, eof: bool = False) -> HandshakeCompleted | None:
@@ -260,15 +257,23 @@ class TLSEngine:
         cipher = self._conn.get_cipher_name()
         return HandshakeCompleted(self._conn.get_protocol_version_name(), cipher)
 
-    def _read_plaintext(self, events: list[TLSEvent]) -> None:
-        # One SSL_read per record; the events report the total, so a socket read of many
-        # records gives a single DataReceived.
-        conn, view, sink = self._conn, self._scratch_view, self._plaintext
+    def _read_plaintext(self, events: list[TLSEvent], fed: int) -> None:
+        # One SSL_read per record, decrypted straight into the caller's queue; the events
+        # report the total, so a socket read of many records gives a single DataReceived.
+        # The room reserved covers everything the bytes just fed can decrypt to (plus one
+        # record held back from an earlier feed), so it is reserved once per feed.
+        conn, sink = self._conn, self._plaintext
         total = 0
+        room_size = fed + _RECORD_SIZE
+        room = sink.reserve(room_size)
+        used = 0
         try:
             while True:
-                n = conn.recv_into(view, _RECORD_SIZE)
-                sink += view[:n]
+                if room_size - used < _RECORD_SIZE:
+                    sink.commit(used)
+                    room, used = sink.reserve(room_size), 0
+                n = conn.recv_into(room[used:], _RECORD_SIZE)
+                used += n
                 total += n
         except SSL.WantReadError:
             pass
@@ -286,6 +291,8 @@ class TLSEngine:
                 events.append(PeerClosed(truncated=True))
             else:
                 raise self._fail(TLSError(f"TLS error: {_reason(error)}")) from error
+        finally:
+            sink.commit(used)
         self._flush_counted(events, total)
 
     @staticmethod

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from OpenSSL import SSL
 
 from securesocket import _engine
+from securesocket._bytequeue import ByteQueue
 from securesocket._context import ContextOptions, client_context
 from securesocket._engine import (
     DataReceived,
@@ -107,9 +108,9 @@ def handshake(
 
 def new_engine(
     pki: PKI, host: str = "localhost", **ctx: str
-) -> tuple[TLSEngine, PinnedHooks, bytearray]:
+) -> tuple[TLSEngine, PinnedHooks, ByteQueue]:
     hooks = PinnedHooks(pki.leaf.der)
-    plaintext = bytearray()
+    plaintext = ByteQueue()
     engine = TLSEngine(client_context(ContextOptions(**ctx)), host, plaintext, app_data=hooks)
     return engine, hooks, plaintext
 
@@ -150,12 +151,12 @@ class TestHandshake:
         server.sendall(b"pong" * 10000)
         events = engine.receive_data(server_output(server))
         assert events == [DataReceived(40000)]
-        assert bytes(plaintext) == b"pong" * 10000
+        assert plaintext.peek_all() == b"pong" * 10000
 
     def test_rejected_certificate_fails_handshake_and_flushes_an_alert(self, pki: PKI) -> None:
         """A verify rejection surfaces as the callback's exception, latches, and leaves an alert."""
         hooks = PinnedHooks(b"some other certificate")
-        engine = TLSEngine(client_context(), "localhost", bytearray(), app_data=hooks)
+        engine = TLSEngine(client_context(), "localhost", ByteQueue(), app_data=hooks)
         server = server_conn(pki)
         with pytest.raises(CertificateVerificationError, match="pinned"):
             handshake(engine, server)
@@ -173,7 +174,7 @@ class TestHandshake:
 
     def test_engine_without_hooks_never_accepts(self, pki: PKI) -> None:
         """With no per-connection hooks, OpenSSL (which has no roots) decides: rejected."""
-        engine = TLSEngine(client_context(), "localhost", bytearray())
+        engine = TLSEngine(client_context(), "localhost", ByteQueue())
         with pytest.raises(TLSError, match="certificate verify failed"):
             handshake(engine, server_conn(pki))
 
@@ -187,7 +188,7 @@ class TestHandshake:
         wire = server_output(server)
         for i in range(len(wire)):
             engine.receive_data(wire[i : i + 1])
-        assert bytes(plaintext) == b"0123456789" * 100
+        assert plaintext.peek_all() == b"0123456789" * 100
 
     def test_sni_is_sent_for_a_dns_name_only(self, pki: PKI) -> None:
         """A DNS host name goes out as SNI; an IP literal does not."""
@@ -248,7 +249,7 @@ class TestContext:
 
 
 class TestClose:
-    def open_pair(self, pki: PKI) -> tuple[TLSEngine, SSL.Connection, bytearray]:
+    def open_pair(self, pki: PKI) -> tuple[TLSEngine, SSL.Connection, ByteQueue]:
         engine, _, plaintext = new_engine(pki)
         server = server_conn(pki)
         handshake(engine, server)
@@ -258,7 +259,7 @@ class TestClose:
         """Data then close_notify gives DataReceived then PeerClosed(truncated=False)."""
         engine, server, plaintext = self.open_pair(pki)
         server.send(b"bye")
-        assert plaintext == b""
+        assert len(plaintext) == 0
         server.shutdown()
         events = engine.receive_data(server_output(server))
         assert events == [DataReceived(3), PeerClosed(truncated=False)]
@@ -274,7 +275,7 @@ class TestClose:
         server.send(b"partial")
         assert engine.receive_data(server_output(server)) == [DataReceived(7)]
         assert engine.receive_data(b"") == [PeerClosed(truncated=True)]
-        assert bytes(plaintext) == b"partial"
+        assert plaintext.peek_all() == b"partial"
         assert engine.state is EngineState.CLOSED
 
     def test_local_close_sends_close_notify_once(self, pki: PKI) -> None:
@@ -343,4 +344,4 @@ class TestGarbage:
             assert engine.state is EngineState.BROKEN
             with pytest.raises(TLSError):
                 engine.receive_data(b"more")
-        assert bytes(plaintext) == b"valid data"
+        assert plaintext.peek_all() == b"valid data"
