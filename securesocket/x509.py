@@ -16,6 +16,8 @@ String formats the AS3 reference leaves open, chosen here:
   for serials; None when absent (always absent in X.509 v1 and in practice in v3).
 - ``valid_not_before`` / ``valid_not_after``: timezone-aware UTC datetimes.
 - ``version``: the raw 0-based field (2 means X.509 v3; 0 when the field is absent, i.e. v1).
+  X.509 v2 certificates (version 1) are refused with ArgumentError: cryptography cannot load
+  them. Unique IDs are therefore only ever seen in v3 certificates, where RFC 5280 allows them.
 - ``X500DistinguishedName.to_string()`` (and ``str()``): RFC 4514, most specific RDN first,
   e.g. ``CN=example.org,O=Example,C=US``, with RFC 4514 escaping.
 
@@ -84,7 +86,7 @@ def _serial_hex(serial: int) -> str:
     if serial >= 0:
         digits = f"{serial:X}"
         return digits if len(digits) % 2 == 0 else "0" + digits
-    length = (serial.bit_length() + 8) // 8
+    length = (~serial).bit_length() // 8 + 1  # the fewest octets that hold it signed
     return _even_hex(serial.to_bytes(length, "big", signed=True))
 
 
@@ -182,13 +184,21 @@ class X509Certificate:
         elif isinstance(certificate, bytes | bytearray | memoryview | ByteArray):
             try:
                 self._certificate = _x509.load_der_x509_certificate(bytes(certificate))
-            except ValueError as exc:
+            except (ValueError, _x509.InvalidVersion) as exc:
                 raise ArgumentError(f"not a DER X.509 certificate: {exc}") from exc
         else:
             raise ArgumentError(f"X509Certificate needs DER bytes, not {type(certificate)!r}")
         self._der = self._certificate.public_bytes(Encoding.DER)
         try:
             self._fields = _RawFields(self._der)
+            # cryptography parses some fields on first access; touch them now so a malformed
+            # certificate fails here, as ArgumentError, and never later from a property.
+            certificate = self._certificate
+            self._issuer = X500DistinguishedName(certificate.issuer)
+            self._subject = X500DistinguishedName(certificate.subject)
+            self._serial_number = _serial_hex(certificate.serial_number)
+            _ = (certificate.not_valid_before_utc, certificate.not_valid_after_utc)
+            _ = (certificate.signature_algorithm_oid, certificate.public_key_algorithm_oid)
         except (ValueError, IndexError) as exc:
             raise ArgumentError(f"malformed certificate DER: {exc}") from exc
 
@@ -202,7 +212,7 @@ class X509Certificate:
         data = pem.encode("ascii") if isinstance(pem, str) else pem
         try:
             return cls(_x509.load_pem_x509_certificate(data))
-        except ValueError as exc:
+        except (ValueError, _x509.InvalidVersion) as exc:
             raise ArgumentError(f"not a PEM X.509 certificate: {exc}") from exc
 
     @property
@@ -224,17 +234,17 @@ class X509Certificate:
     @property
     def issuer(self) -> X500DistinguishedName:
         """The issuer DN."""
-        return X500DistinguishedName(self._certificate.issuer)
+        return self._issuer
 
     @property
     def subject(self) -> X500DistinguishedName:
         """The subject DN."""
-        return X500DistinguishedName(self._certificate.subject)
+        return self._subject
 
     @property
     def serial_number(self) -> str:
         """Uppercase hex, even length, no separators (see the module docstring)."""
-        return _serial_hex(self._certificate.serial_number)
+        return self._serial_number
 
     @property
     def signature_algorithm_oid(self) -> str:
