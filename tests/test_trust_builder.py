@@ -155,3 +155,13 @@ class TestIssuerValidator:
             datetime(2028, 1, 1, tzinfo=UTC)
         )
         assert before(signer)
+
+    def test_signer_issued_by_a_presented_intermediate(self) -> None:
+        """A CRL signer issued by an intermediate the server presented validates only when the
+        presented certificates are given (verify_chain passes them)."""
+        root = CA(common_name="Validator Root")
+        inter = root.create_child_ca()
+        signer = inter.create_child_ca(common_name="CRL signer")  # a CA cert: fine as signer
+        verifier = ChainVerifier(anchors=[root.certificate], trust="none")
+        assert not verifier.issuer_validator(NOW)(signer.certificate)
+        assert verifier.issuer_validator(NOW, [inter.certificate])(signer.certificate)

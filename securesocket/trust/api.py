@@ -123,7 +123,7 @@ def verify_chain(
         at=at,
         crls=tuple(crls),
         ocsp_responses=tuple(ocsp_responses),
-        issuer_validator=verifier.issuer_validator(at),
+        issuer_validator=verifier.issuer_validator(at, presented),
         # Certificates off the path may have signed a CRL (a separate CRL-signing key).
         signer_certs=tuple(c for c in (*presented, *extra_certs) if c not in on_path),
     )

@@ -95,7 +95,7 @@ def _leaf_problems(info: CertInfo, settings: Settings, *, is_anchor: bool) -> li
         if eku is not None and not allowed.intersection(eku):
             message = f"{_who(info)} is not for TLS servers (no serverAuth extended key usage)"
             found.append(problem("extended_key_usage", message, 0))
-    if settings.profile == "webpki" and not is_anchor:
+    if settings.profile == "webpki" and settings.purpose == "server" and not is_anchor:
         usage = info.key_usage
         if info.is_ca or (usage is not None and usage.key_cert_sign):
             found.append(problem("leaf_is_ca", f"{_who(info)} is a CA certificate", 0))

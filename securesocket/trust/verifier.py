@@ -148,15 +148,19 @@ class ChainVerifier:
             frozenset() if problems else verification.user_constrained_policy_set,
         )
 
-    def issuer_validator(self, at: datetime | None = None) -> Callable[[x509.Certificate], bool]:
+    def issuer_validator(
+        self, at: datetime | None = None, presented: Sequence[x509.Certificate] = ()
+    ) -> Callable[[x509.Certificate], bool]:
         """A check for revocation signers: does this certificate chain, validly at `at`, to
-        the same anchors (with the same extra certificates)? Purpose-neutral: no host and no
-        serverAuth requirement; the caller checks cRLSign / OCSPSigning itself."""
+        the same anchors, through the extra certificates and `presented` (what the server
+        sent)? Purpose-neutral: no host and no serverAuth requirement; the caller checks
+        cRLSign / OCSPSigning itself."""
         settings = Settings(_aware(at), self.profile, "any", self.policy)
+        pool = tuple(presented)
 
         def validates(cert: x509.Certificate) -> bool:
             try:
-                return self._verify(cert, (), settings).trusted
+                return self._verify(cert, pool, settings).trusted
             except ArgumentError:
                 return False
 
