@@ -81,6 +81,8 @@ class ParsedCrl:
     idp_der: bytes | None = None
     aki: bytes | None = None
     positions: Mapping[object, int] = field(default_factory=dict)
+    verified_keys: set[bytes] = field(default_factory=set, repr=False, compare=False)
+    """Public keys (SPKI DER) already proven to sign this CRL: a cached CRL is verified once."""
 
     @property
     def is_delta(self) -> bool:

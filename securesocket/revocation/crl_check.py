@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 
 from ._freshness import staleness
 from .crl import CrlEntry, ParsedCrl, serial_of
@@ -143,10 +143,19 @@ def _has_crl_sign(cert: x509.Certificate) -> bool:
 def _signed_by(crl: ParsedCrl, cert: x509.Certificate) -> bool:
     if crl.crl is None:
         return False
+    key = cert.public_key()
+    spki = key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    if spki in crl.verified_keys:
+        return True
     try:
-        return crl.crl.is_signature_valid(cert.public_key())  # type: ignore[arg-type]
+        valid = crl.crl.is_signature_valid(key)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return False
+    if valid:
+        crl.verified_keys.add(spki)  # only a proof is remembered, never a failure
+    return valid
 
 
 def _crl_signer(
