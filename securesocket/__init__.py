@@ -20,6 +20,9 @@ from ._events import OutputProgressEvent as OutputProgressEvent
 from ._events import ProgressEvent as ProgressEvent
 from ._events import SecurityErrorEvent as SecurityErrorEvent
 from ._events import UnhandledErrorEventError as UnhandledErrorEventError
+from ._secure_socket import SecureSocket as SecureSocket
+from ._socket import ConnectAttempt as ConnectAttempt
+from ._socket import Socket as Socket
 from ._status import CertificateStatus as CertificateStatus
 from .exceptions import (
     ArgumentError as ArgumentError,
@@ -54,6 +57,7 @@ __all__ = [
     "CertificateStatus",
     "CertificateVerificationError",
     "ChainVerifier",
+    "ConnectAttempt",
     "EOFError",
     "Endian",
     "ErrorEvent",
@@ -71,9 +75,11 @@ __all__ = [
     "ProgressEvent",
     "RangeError",
     "RejectedPath",
+    "SecureSocket",
     "SecureSocketError",
     "SecurityError",
     "SecurityErrorEvent",
+    "Socket",
     "TLSError",
     "TypedObject",
     "UnhandledErrorEventError",

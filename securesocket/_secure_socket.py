@@ -77,7 +77,15 @@ class _TLSSession:
                              CertificateStatus.INVALID, None),),
                 )  # fmt: skip
             else:
-                self.verification = self.verifier.verify(chain[0], chain[1:], host=self.host)
+                try:
+                    self.verification = self.verifier.verify(chain[0], chain[1:], host=self.host)
+                except Exception as error:  # a verifier bug rejects; it never accepts
+                    self.verification = Verification(
+                        CertificateStatus.INVALID,
+                        (chain[0],),
+                        (Problem("verifier_error", f"the chain could not be verified: {error!r}",
+                                 CertificateStatus.INVALID, None),),
+                    )  # fmt: skip
         if not self.verification.trusted:
             raise _rejection(self.host, self.verification)
         return True

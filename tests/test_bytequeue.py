@@ -1,0 +1,70 @@
+"""`ByteQueue` against a plain bytes model: whatever the operations, the same bytes come out."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from securesocket._bytequeue import ByteQueue
+
+
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("append"), st.binary(max_size=5000)),
+        st.tuples(st.just("write"), st.binary(max_size=5000)),
+        st.tuples(st.just("take"), st.integers(0, 6000)),
+        st.tuples(st.just("consume"), st.integers(0, 6000)),
+        st.tuples(st.just("clear"), st.none()),
+    ),
+    max_size=40,
+)
+
+
+@given(operations)
+def test_queue_matches_a_bytes_model(ops: list[tuple[str, object]]) -> None:
+    """Appends, in-place writes, takes, consumes and clears keep FIFO order exactly."""
+    queue = ByteQueue(16)
+    model = b""
+    for op, arg in ops:
+        if op == "append":
+            assert isinstance(arg, bytes)
+            queue.append(arg)
+            model += arg
+        elif op == "write":
+            assert isinstance(arg, bytes)
+            room = queue.reserve(len(arg) + 7)  # more room than written: only commit counts
+            room[: len(arg)] = arg
+            queue.commit(len(arg))
+            model += arg
+        elif op in ("take", "consume"):
+            assert isinstance(arg, int)
+            n = min(arg, len(model))
+            if op == "take":
+                assert queue.take(n) == model[:n]
+            else:
+                assert bytes(queue.view(n)) == model[:n]
+                queue.consume(n)
+            model = model[n:]
+        else:
+            queue.clear()
+            model = b""
+        assert len(queue) == len(model)
+        assert queue.peek_all() == model
+
+
+def test_views_never_block_growth() -> None:
+    """A view still held while the queue grows does not raise (the buffer is replaced)."""
+    queue = ByteQueue(8)
+    queue.append(b"abcdefgh")
+    held = queue.view(4)
+    queue.append(b"x" * 100000)
+    assert bytes(held) == b"abcd"
+    assert len(queue) == 100008
+
+
+def test_view_is_read_only() -> None:
+    """Readers cannot write through a view."""
+    queue = ByteQueue()
+    queue.append(b"abc")
+    view = queue.view(3)
+    assert view.readonly
