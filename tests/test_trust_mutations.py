@@ -244,3 +244,32 @@ def test_every_single_bit_flip_of_the_leaf_is_rejected(world) -> None:
             result = verifier.verify(cert, [inter.certificate], host="example.test", at=NOW)
             assert not result.trusted, position
     assert checked > 200
+
+
+@settings(max_examples=200, deadline=None)
+@given(host=st.text(max_size=80))
+def test_any_host_string_is_a_verdict_not_a_crash(host: str) -> None:
+    """Arbitrary host text (empty, control characters, non-IDNA, long labels) yields a
+    Verification; only the certificate's real name is trusted."""
+    result = _HOST_VERIFIER.verify(_HOST_LEAF, [], host=host, at=NOW)
+    if result.trusted:
+        assert host.rstrip(".").lower() == "example.test"
+    else:
+        assert result.status == CertificateStatus.PRINCIPAL_MISMATCH
+
+
+_HOST_ROOT = CA(common_name="Host Fuzz Root", key=fixed_key("host-fuzz-root"))
+_HOST_LEAF = _HOST_ROOT.issue_cert("example.test", key=fixed_key("host-fuzz-leaf")).certificate
+_HOST_VERIFIER = ChainVerifier(trust="none", anchors=[_HOST_ROOT.certificate])
+
+
+def test_verify_rejects_wrong_argument_types(world) -> None:
+    """Non-certificates in the pool, a non-string host or a non-datetime time: ArgumentError."""
+    root, _inter, leaf = world
+    verifier = ChainVerifier(trust="none", anchors=[root.certificate])
+    with pytest.raises(ArgumentError, match="presented"):
+        verifier.verify(leaf, [b"der bytes"], host="example.test", at=NOW)  # type: ignore[list-item]
+    with pytest.raises(ArgumentError, match="host"):
+        verifier.verify(leaf, [], host=b"example.test", at=NOW)  # type: ignore[arg-type]
+    with pytest.raises(ArgumentError, match="datetime"):
+        verifier.verify(leaf, [], host=None, at="2030-01-01")  # type: ignore[arg-type]

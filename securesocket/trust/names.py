@@ -68,6 +68,8 @@ def host_mismatch(cert: x509.Certificate, host: str) -> str | None:
         return f"the certificate names no subjectAltName matching {host!r} ({exc})"
     except x509.DuplicateExtension as exc:
         return f"the certificate's names cannot be read ({exc})"
+    except ImportError as exc:  # an international name without the idna package installed
+        return f"{host!r} cannot be checked: {exc}"
     except (ValueError, UnicodeError) as exc:  # an unencodable host, or unparseable names
         return f"{host!r} cannot be checked against the certificate ({exc})"
     return None
