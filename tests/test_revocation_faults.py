@@ -11,12 +11,14 @@ import json
 from collections.abc import Callable, Iterator
 
 import pytest
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from securesocket import CertificateStatus
 from securesocket.revocation import (
     Fetchers,
     Outcome,
     RevocationPolicy,
+    RevocationReport,
     RevocationRules,
     check_revocation,
 )
@@ -232,3 +234,38 @@ def test_fault_matrix(lab: Lab, case: str, policy: str) -> None:
         assert "accepted, as AIR does" in report.certificates[0].reason
     if case == "must-staple-without-staple":
         assert "Must-Staple" in report.certificates[0].reason
+
+
+def test_delegated_responder_without_nocheck_is_checked_through_its_crl(lab: Lab) -> None:
+    delegate = lab.inter.issue_cert(
+        common_name="Delegated responder without nocheck",
+        extended_key_usage=(ExtendedKeyUsageOID.OCSP_SIGNING,),
+        ocsp_url=None,
+        crl_url=lab.crls.url("inter.crl"),
+    )
+    lab.responder.delegated[lab.inter] = delegate
+
+    def check() -> RevocationReport:
+        return asyncio.run(
+            check_revocation(
+                lab.path("ocsp"),  # type: ignore[arg-type]
+                policy="require",
+                fetchers=Fetchers(timeout=1.0, deadline=3.0),
+            )
+        )
+
+    try:
+        before = len(lab.crls.requests)
+        good = check()
+        assert good.accepted, good.summary
+        assert good.certificates[0].attempts[0].outcome is Outcome.GOOD
+        assert "/inter.crl" in lab.crls.requests[before:]  # the delegate's own CRL was fetched
+        lab.inter.revoke(delegate, at=NOW - dt.timedelta(minutes=5))
+        lab.publish_fresh()
+        revoked_delegate = check()
+        assert revoked_delegate.status is X
+        first = revoked_delegate.certificates[0].attempts[0]
+        assert first.outcome is Outcome.ERROR
+        assert "is itself revoked" in first.detail
+    finally:
+        del lab.responder.delegated[lab.inter]

@@ -203,6 +203,9 @@ def _combine(attempts: Sequence[Attempt]) -> MethodResult:
     return MethodResult(Outcome.SKIPPED, tuple(attempts))
 
 
+_SUCCESSFUL = x509_ocsp.OCSPResponseStatus.SUCCESSFUL
+
+
 def _not_fetched(urls: Iterable[str], method: Method) -> list[Attempt]:
     return [
         Attempt(method, "offline", Outcome.SKIPPED, "offline evaluation: not fetched", url=u)
@@ -330,12 +333,32 @@ async def _ocsp(ev: _Evidence, session: FetchSession, depth: int) -> MethodResul
             url=url,
             latency_ms=latency,
             nonce=nonce,
-            responder_check=ev.responder_check(ev.ctx),
+            responder_check=ev.responder_check(await _responder_crls(ev, session, data)),
         )
         attempts.append(attempt)
         if attempt.outcome.decisive:
             break
     return _combine(attempts)
+
+
+async def _responder_crls(ev: _Evidence, session: FetchSession, data: bytes) -> CrlContext:
+    """The CRL context for judging a fetched response: when it embeds a delegated responder
+    without id-pkix-ocsp-nocheck, that responder's own CRLs are fetched so it can be checked."""
+    response = _parse_ocsp(data)
+    if isinstance(response, str) or response.response_status is not _SUCCESSFUL:
+        return ev.ctx
+    urls: list[str] = []
+    for cert in response.certificates:
+        try:
+            cert.extensions.get_extension_for_class(x509.OCSPNoCheck)
+        except x509.ExtensionNotFound:
+            urls += _crl_urls(cert)[0]
+        except ValueError:
+            continue
+    if not urls:
+        return ev.ctx
+    fetched = await asyncio.gather(*(_fetch_crl(session, u) for u in dict.fromkeys(urls)))
+    return ev.with_crls([f[0] for f in fetched if not isinstance(f, Attempt)])
 
 
 async def _crls(ev: _Evidence, session: FetchSession, depth: int) -> MethodResult:
