@@ -10,10 +10,13 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st_
 
 from securesocket._events import Event
 from securesocket._socket import DEFAULT_TIMEOUT_MS, Socket
 from securesocket.exceptions import EOFError, IOError, SecurityError
+from tests import strategies
 
 
 T = TypeVar("T")
@@ -356,6 +359,111 @@ class TestClose:
                 assert sock.local_port != first_local
                 await asyncio.sleep(0.05)
                 assert rec.types() == [Event.CONNECT, Event.CONNECT]
+                sock.close()
+
+        run(body)
+
+
+class TestAS3Surface:
+    @pytest.mark.parametrize("cls_name", ["Socket", "SecureSocket"])
+    def test_every_as3_member_is_reachable(self, cls_name: str) -> None:
+        """Every AS3 name of the class and its bases resolves to the Python member."""
+        import securesocket
+        from securesocket._as3names import as3_names_for
+
+        cls = getattr(securesocket, cls_name)
+        names = as3_names_for(cls)
+        assert "connect" in names
+        assert "bytesAvailable" in names
+        for as3, python in names.items():
+            assert getattr(cls, as3) is getattr(cls, python), as3
+
+    def test_read_bytes_fast_path_matches_the_general_contract(self) -> None:
+        """read_bytes into a ByteArray: length 0 = all, offset honoured, EOF consumes nothing."""
+        from securesocket._bytearray import ByteArray
+
+        async def body() -> None:
+            async with echo_server() as port:
+                sock = Socket()
+                rec = Recorder(sock)
+                await sock.connect("127.0.0.1", port)
+                sock.write_utf_bytes("0123456789")
+                sock.flush()
+                while sock.bytes_available < 10:
+                    await rec.next("socketData")
+                target = ByteArray(b"ab")
+                with pytest.raises(EOFError):
+                    sock.read_bytes(target, 0, 11)
+                assert sock.bytes_available == 10  # nothing consumed
+                sock.read_bytes(target, 4, 3)
+                assert bytes(target) == b"ab\x00\x00012"
+                assert target.position == 0
+                sock.read_bytes(target, 0, 0)
+                assert bytes(target) == b"3456789"  # overwritten from offset 0
+                assert sock.bytes_available == 0
+                sock.read_bytes(target)  # nothing left: no change, no error
+                plain = bytearray(b"zz")
+                sock.write_utf_bytes("xy")
+                sock.flush()
+                await rec.next("socketData")
+                sock.read_bytes(plain, 1)
+                assert plain == bytearray(b"zxy")
+                sock.close()
+
+        run(body)
+
+
+_PAIRS = {
+    "boolean": (st_.booleans(), "write_boolean", "read_boolean"),
+    "byte": (strategies.int8, "write_byte", "read_byte"),
+    "unsigned_byte": (strategies.uint8, "write_byte", "read_unsigned_byte"),
+    "short": (strategies.int16, "write_short", "read_short"),
+    "unsigned_short": (strategies.uint16, "write_short", "read_unsigned_short"),
+    "int": (strategies.int32, "write_int", "read_int"),
+    "unsigned_int": (strategies.uint32, "write_unsigned_int", "read_unsigned_int"),
+    "float": (strategies.singles, "write_float", "read_float"),
+    "double": (strategies.doubles, "write_double", "read_double"),
+    "utf": (strategies.utf_text, "write_utf", "read_utf"),
+    "object": (strategies.amf_values_since_1970, "write_object", "read_object"),
+}
+
+_ops = st_.lists(
+    st_.sampled_from(sorted(_PAIRS)).flatmap(
+        lambda kind: _PAIRS[kind][0].map(lambda value: (kind, value))
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+class TestCodecOverTheWire:
+    @settings(max_examples=15, deadline=None)
+    @given(ops=_ops, endian=strategies.endians, encoding=strategies.object_encodings)
+    def test_every_write_read_pair_round_trips_through_a_socket(
+        self, ops: list[tuple[str, Any]], endian: str, encoding: int
+    ) -> None:
+        """Values written, flushed to an echo peer and read back are equal, in both endians."""
+
+        async def body() -> None:
+            async with echo_server() as port:
+                sock = Socket()
+                rec = Recorder(sock)
+                await sock.connect("127.0.0.1", port)
+                sock.endian = endian
+                sock.object_encoding = encoding
+                for kind, value in ops:
+                    getattr(sock, _PAIRS[kind][1])(value)
+                expected = sock.bytes_pending
+                sock.flush()
+                while sock.bytes_available < expected:
+                    await rec.next("socketData")
+                for kind, value in ops:
+                    got = getattr(sock, _PAIRS[kind][2])()
+                    if kind in ("float", "double"):
+                        assert strategies.same_float(got, value)
+                    else:
+                        assert got == value
+                assert sock.bytes_available == 0
                 sock.close()
 
         run(body)
