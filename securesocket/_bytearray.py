@@ -47,6 +47,10 @@ class ByteArray(DataInput, DataOutput):
     def _peek_all(self) -> memoryview:
         return memoryview(self._data)[self._position :]
 
+    def _peek(self, n: int) -> bytes:
+        start = self._position
+        return bytes(self._data[start : start + n])
+
     def _put(self, data: bytes | bytearray | memoryview) -> None:
         start = self._position
         self._write_at(start, data)

@@ -2,9 +2,10 @@
 #
 # Model: the mixins hold no buffer. A class that uses them implements the hooks of
 # docs/CONTRACTS.md: `_available()`, `_take(n)` (all n bytes or EOFError, consuming nothing),
-# `_put(data)`, and `_peek_all()` (everything readable, not consumed). Every read is a single
-# `_take` of its exact size, so "a failed read consumes nothing" holds by construction; the reads
-# that must look ahead before they know their size (`read_utf`, `read_object`) peek first.
+# `_put(data)`, and `_peek_all()` (everything readable, not consumed; `_peek(n)` optionally
+# narrows it). Every read is a single `_take` of its exact size, so "a failed read consumes
+# nothing" holds by construction; the reads that must look ahead before they know their size
+# (`read_utf`, `read_object`) peek first.
 #
 # State: `endian` and `object_encoding` live in instance attributes that shadow class defaults,
 # so a user class needs no cooperative __init__. The endian setter swaps a whole set of
@@ -328,6 +329,11 @@ class DataInput(_CodecState):
     def _peek_all(self) -> bytes | memoryview:
         raise IllegalOperationError(f"{type(self).__name__} cannot look ahead (_peek_all)")
 
+    def _peek(self, n: int) -> bytes | memoryview:
+        """The first ``n`` readable bytes, not consumed (``n`` <= available). Optional hook:
+        override it when `_peek_all` copies, so `read_utf` need not copy the whole buffer."""
+        return self._peek_all()[:n]
+
     @property
     def bytes_available(self) -> int:
         """Bytes that can be read now."""
@@ -415,7 +421,7 @@ class DataInput(_CodecState):
         available = self._available()
         if available < 2:
             raise _eof(2, available)
-        length = int(self._structs.u16.unpack(self._peek_all()[:2])[0])
+        length = int(self._structs.u16.unpack(self._peek(2))[0])
         if available < 2 + length:
             raise _eof(2 + length, available)
         return decode_utf8_lenient(self._take(2 + length)[2:])
