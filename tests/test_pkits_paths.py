@@ -145,3 +145,21 @@ def test_webpki_profile_on_pkits() -> None:
     assert rsa.status == CertificateStatus.TRUSTED
     assert dsa.status == CertificateStatus.INVALID_CHAIN
     assert "weak_key" in {p.code for p in dsa.problems}
+
+
+@pytest.mark.skipif(PKITS is None, reason="PKITS data not found beside the repo or in /work")
+def test_negative_serial_is_a_webpki_problem() -> None:
+    """Serial -1 (PKITS 4.4.15's leaf): invalid under webpki, fine for rfc5280 path checks."""
+    leaf = _load("certs/InvalidNegativeSerialNumberTest15EE.crt")
+    pool = [_load("certs/NegativeSerialNumberCACert.crt")]
+    anchor = [_load("certs/TrustAnchorRootCertificate.crt")]
+
+    def run(profile: str):
+        return verify_chain(
+            leaf, pool, anchors=anchor, trust="none", revocation="off", at=AT, profile=profile
+        )
+
+    webpki = run("webpki")
+    assert webpki.status == CertificateStatus.INVALID
+    assert [p.code for p in webpki.problems] == ["bad_serial"]
+    assert run("rfc5280").status == CertificateStatus.TRUSTED

@@ -442,3 +442,52 @@ class TestReport:
         assert len(data["path"]) == 3
         assert data["problems"][0]["code"] == "host_mismatch"
         assert bad.summary().startswith("principalMismatch: ")
+
+
+class TestCAExtendedKeyUsage:
+    def test_ca_eku_must_allow_server_auth(self) -> None:
+        """Under webpki an intermediate whose EKU lists only clientAuth cannot vouch for a TLS
+        server (invalidChain); with serverAuth listed it can; rfc5280 does not judge CA EKUs."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        root = CA(common_name="EKU Root")
+
+        def intermediate(usages):
+            key = ec.generate_private_key(ec.SECP256R1())
+            name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "EKU CA")])
+            cert = (
+                x509.CertificateBuilder()
+                .subject_name(name)
+                .issuer_name(root.certificate.subject)
+                .public_key(key.public_key())
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(datetime(2025, 1, 1, tzinfo=UTC))
+                .not_valid_after(datetime(2040, 1, 1, tzinfo=UTC))
+                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
+                .sign(root.private_key, hashes.SHA256())
+            )
+            leaf = (
+                x509.CertificateBuilder()
+                .subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "leaf")]))
+                .issuer_name(name)
+                .public_key(ec.generate_private_key(ec.SECP256R1()).public_key())
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(datetime(2025, 1, 1, tzinfo=UTC))
+                .not_valid_after(datetime(2040, 1, 1, tzinfo=UTC))
+                .add_extension(
+                    x509.SubjectAlternativeName([x509.DNSName("example.test")]), critical=False
+                )
+                .sign(key, hashes.SHA256())
+            )
+            return cert, leaf
+
+        client_ca, client_leaf = intermediate([ExtendedKeyUsageOID.CLIENT_AUTH])
+        server_ca, server_leaf = intermediate([ExtendedKeyUsageOID.SERVER_AUTH])
+        bad = check(client_leaf, [client_ca], [root.certificate])
+        assert bad.status == S.INVALID_CHAIN
+        assert [p.code for p in bad.problems] == ["extended_key_usage"]
+        assert check(server_leaf, [server_ca], [root.certificate]).status == S.TRUSTED
+        lenient = check(client_leaf, [client_ca], [root.certificate], profile="rfc5280")
+        assert lenient.status == S.TRUSTED
