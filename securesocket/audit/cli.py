@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 
+from . import matrix
 from .dask import DaskSchedulerError, DaskUnavailableError, dask_mapper
 from .hostlist import HostSyntaxError, parse_host, read_host_list
 from .hosts import Mapper, Summary, completed_keys, default_concurrency, run_hosts, thread_mapper
@@ -163,8 +165,6 @@ def _load_certificates(spec: str) -> tuple[list[bytes], bool]:
             certs = [x509.load_der_x509_certificate(data)]
     except ValueError as exc:
         raise UsageError(f"--add-cert {spec}: not a DER or PEM certificate ({exc})") from exc
-    from cryptography.hazmat.primitives.serialization import Encoding  # noqa: PLC0415
-
     return [cert.public_bytes(Encoding.DER) for cert in certs], trusted
 
 
@@ -235,13 +235,11 @@ def _run_single(args: argparse.Namespace, out: IO[str]) -> int:
 
 
 def _run_matrix(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    from .matrix import CatalogueUnavailableError, load_catalogue, run_matrix  # noqa: PLC0415
-
     if args.add_cert or args.at or args.revocation != "soft-fail" or args.trust != "platform":
         raise UsageError("--matrix takes its trust settings and policies from the catalogue")
     try:
-        catalogue = load_catalogue()
-    except CatalogueUnavailableError as exc:
+        catalogue = matrix.load_catalogue()
+    except matrix.CatalogueUnavailableError as exc:
         err.write(f"securesocket audit --matrix: {exc}\n")
         return EXIT_INTERNAL
     if args.scenario:
@@ -261,7 +259,9 @@ def _run_matrix(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
         err.write(f"\r\033[K[{done}/{len(catalogue)}] {row.scenario}: {state}")
         err.flush()
 
-    report = run_matrix(catalogue, timeout=args.timeout, on_row=progress if err.isatty() else None)
+    report = matrix.run_matrix(
+        catalogue, timeout=args.timeout, on_row=progress if err.isatty() else None
+    )
     if err.isatty():
         err.write("\r\033[K")
     if args.json:
