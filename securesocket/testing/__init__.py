@@ -17,9 +17,10 @@ from ._blob import Blob
 from ._http import ClosedPort
 from ._keys import KeyType, fixed_key
 from ._process import ServerStartError
-from .ca import CA, DEFAULT_NOT_AFTER, DEFAULT_NOT_BEFORE, INHERIT, LeafCert
+from .ca import CA, DEFAULT_NOT_AFTER, DEFAULT_NOT_BEFORE, INHERIT, LeafCert, self_signed_cert
 from .crl_server import CRLFault, CRLServer
 from .ocsp_servers import OCSPFault, OCSPResponder, OpenSSLOCSPResponder
+from .scenarios import SCENARIOS, VERIFICATION_TIME, LiveScenario, Materials, Scenario
 from .tls_servers import OpenSSLServer, PythonTLSServer
 
 
@@ -28,17 +29,23 @@ __all__ = [
     "DEFAULT_NOT_AFTER",
     "DEFAULT_NOT_BEFORE",
     "INHERIT",
+    "SCENARIOS",
+    "VERIFICATION_TIME",
     "Blob",
     "CRLFault",
     "CRLServer",
     "ClosedPort",
     "KeyType",
     "LeafCert",
+    "LiveScenario",
+    "Materials",
     "OCSPFault",
     "OCSPResponder",
     "OpenSSLOCSPResponder",
     "OpenSSLServer",
     "PythonTLSServer",
+    "Scenario",
     "ServerStartError",
     "fixed_key",
+    "self_signed_cert",
 ]

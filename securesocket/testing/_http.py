@@ -80,7 +80,7 @@ class LoopbackHTTPServer:
         if self._thread is None:
             self._thread = threading.Thread(
                 target=self._server.serve_forever,
-                kwargs={"poll_interval": 0.2},
+                kwargs={"poll_interval": 0.05},  # how long stop() may wait
                 name=f"{type(self).__name__} {self.port}",
             )
             self._thread.start()

@@ -1,0 +1,972 @@
+"""The scenario catalogue: one named fixture PKI per certificate status and revocation situation.
+
+# Model
+A `Scenario` is a name, a description, the status a correct client reports under each
+revocation policy (``expected``, keyed "off", "soft-fail", "hard-fail", "require"), and a
+recipe that builds its certificates, CRLs, OCSP answers and staple for
+
+- a given time and set of service URLs: `Scenario.materials` (offline inputs; the committed
+  fixtures in ``fixtures/`` are these at `VERIFICATION_TIME` with `PLACEHOLDER_ENDPOINTS`), or
+- the servers it has just started on 127.0.0.1: ``with scenario.start() as live:`` yields a
+  `LiveScenario` (where to connect, what to trust, what to expect).
+
+The certificates carry URLs with ports, so a live scenario binds its OCSP responder, CRL server
+and a refused port first, then builds its PKI for those ports (fast: fixed keys, no key
+generation), then starts the TLS server with the right chain and staple.
+
+# Rules
+- The expectations follow docs/CONTRACTS.md ("Which status each revocation outcome gives")
+  exactly: chain problems give the same status under every policy; revocation outcomes use the
+  rows `REVOKED`, `NO_INFO`, `UNAVAILABLE`, `STALE`, `MUST_STAPLE_MISSING` below.
+- Non-revocation scenarios carry working revocation sources (OCSP AIA and a CRL DP on the leaf
+  and the intermediate) so that "require" means something for them.
+- Each revocation scenario declares only the sources its situation needs, so that one fault
+  decides it (e.g. "ocsp-try-later": the leaf declares OCSP only, the intermediate CRL only).
+- ``CertificateStatus.UNKNOWN`` has no scenario: it is the value before any validation.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
+
+from .._status import CertificateStatus
+from ._http import ClosedPort
+from ._keys import KeyType, fixed_key
+from .ca import (
+    CA,
+    DEFAULT_NOT_AFTER,
+    DEFAULT_NOT_BEFORE,
+    INHERIT,
+    LeafCert,
+    UrlArg,
+    self_signed_cert,
+)
+from .crl_server import CRLFault, CRLServer
+from .ocsp_servers import OCSPFault, OCSPResponder, answer
+from .tls_servers import OpenSSLServer, PythonTLSServer, TLSVersion
+
+
+__all__ = [
+    "ALL_GOOD",
+    "MUST_STAPLE_MISSING",
+    "NO_INFO",
+    "PLACEHOLDER_ENDPOINTS",
+    "POLICIES",
+    "REVOKED",
+    "SCENARIOS",
+    "STALE",
+    "UNAVAILABLE",
+    "VERIFICATION_TIME",
+    "ChainBuildingCertificate",
+    "Endpoints",
+    "LiveScenario",
+    "Materials",
+    "Scenario",
+]
+
+UTC = _dt.UTC
+S = CertificateStatus
+
+#: The revocation policies, as the values of ``securesocket.revocation.RevocationPolicy``.
+POLICIES: Final = ("off", "soft-fail", "hard-fail", "require")
+
+#: The validation time of the committed (offline) fixtures. Pass it as ``at``.
+VERIFICATION_TIME: Final = _dt.datetime(2026, 1, 1, tzinfo=UTC)
+
+#: How long before the validation time CRLs and OCSP answers are issued (fresh, not brand new).
+ISSUED_BEFORE: Final = _dt.timedelta(hours=1)
+
+
+def _row(off: S, soft: S, hard: S, require: S) -> Mapping[str, S]:
+    return dict(zip(POLICIES, (off, soft, hard, require), strict=True))
+
+
+def _same(status: S) -> Mapping[str, S]:
+    return _row(status, status, status, status)
+
+
+# The rows of docs/CONTRACTS.md "Which status each revocation outcome gives".
+ALL_GOOD: Final = _same(S.TRUSTED)
+REVOKED: Final = _row(S.TRUSTED, S.REVOKED, S.REVOKED, S.REVOKED)
+NO_INFO: Final = _row(S.TRUSTED, S.TRUSTED, S.TRUSTED, S.INVALID)
+UNAVAILABLE: Final = _row(S.TRUSTED, S.TRUSTED, S.INVALID, S.INVALID)
+STALE: Final = _row(S.TRUSTED, S.TRUSTED, S.INVALID, S.INVALID)
+MUST_STAPLE_MISSING: Final = _row(S.TRUSTED, S.INVALID, S.INVALID, S.INVALID)
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where a scenario's services live: the URLs written into its certificates."""
+
+    ocsp_url: str
+    """The OCSP responder (every CA of the scenario answers there)."""
+    crl_base: str
+    """The CRL server; a CA labelled X publishes ``<crl_base>/X.crl``."""
+    down_base: str
+    """A port where nothing listens (connections are refused)."""
+
+    def crl(self, label: str) -> str:
+        """The CRL URL of the CA labelled ``label``."""
+        return f"{self.crl_base}/{label}.crl"
+
+    def down(self, what: str) -> str:
+        """A URL on the refused port."""
+        return f"{self.down_base}/{what}"
+
+
+#: URLs of the committed fixtures: loopback ports where the test suite never listens
+#: (OCSP on 127.0.0.1:9, CRLs on 127.0.0.1:10, "down" on 127.0.0.1:1). Offline use only.
+PLACEHOLDER_ENDPOINTS: Final = Endpoints(
+    ocsp_url="http://127.0.0.1:9/", crl_base="http://127.0.0.1:10", down_base="http://127.0.0.1:1"
+)
+
+
+@dataclass(frozen=True)
+class ChainBuildingCertificate:
+    """A certificate to add with ``add_binary_chain_building_certificate(der, trusted)``."""
+
+    certificate: x509.Certificate
+    trusted: bool
+
+    @property
+    def der(self) -> bytes:
+        """The certificate, DER."""
+        return self.certificate.public_bytes(serialization.Encoding.DER)
+
+
+@dataclass(frozen=True)
+class Materials:
+    """Everything a scenario is made of, at one time, for one set of URLs.
+
+    Attributes:
+        name: the scenario's name.
+        host: the name (or IP address) the client checks the certificate against.
+        verification_time: the time these materials are built for (validate at this time).
+        leaf: the server certificate and key.
+        sent: the certificates the server sends after the leaf.
+        anchors: the roots the client trusts.
+        chain_building: extra certificates for the client to add, trusted or not.
+        crl_files: what the CRL server serves, by path (``intermediate.crl``); may be garbage.
+        crl_faults: paths where the CRL server misbehaves.
+        ocsp_cas: the CAs the OCSP responder answers for.
+        ocsp_fault: how the OCSP responder misbehaves.
+        ocsp_responses: offline: what the responder answers for each certificate on the path
+            that names it (parseable answers only).
+        staple: the OCSP response the server staples, DER, or None.
+        cas: the scenario's CAs by label.
+    """
+
+    name: str
+    host: str
+    verification_time: _dt.datetime
+    leaf: LeafCert
+    sent: tuple[x509.Certificate, ...]
+    anchors: tuple[x509.Certificate, ...]
+    chain_building: tuple[ChainBuildingCertificate, ...]
+    crl_files: Mapping[str, bytes]
+    crl_faults: Mapping[str, CRLFault]
+    ocsp_cas: tuple[CA, ...]
+    ocsp_fault: OCSPFault
+    ocsp_responses: tuple[ocsp.OCSPResponse, ...]
+    staple: bytes | None
+    cas: Mapping[str, CA]
+
+    @property
+    def crls(self) -> tuple[x509.CertificateRevocationList, ...]:
+        """The CRLs a client could fetch (served without a fault, and parseable)."""
+        found = []
+        for path, body in sorted(self.crl_files.items()):
+            if self.crl_faults.get(path, CRLFault.NONE) is not CRLFault.NONE:
+                continue
+            try:
+                found.append(x509.load_der_x509_crl(body))
+            except ValueError:
+                continue
+        return tuple(found)
+
+    @property
+    def trusted(self) -> tuple[x509.Certificate, ...]:
+        """Anchors plus the chain-building certificates added as trusted."""
+        return self.anchors + tuple(c.certificate for c in self.chain_building if c.trusted)
+
+    @property
+    def untrusted(self) -> tuple[x509.Certificate, ...]:
+        """Chain-building certificates added as untrusted (path-building help only)."""
+        return tuple(c.certificate for c in self.chain_building if not c.trusted)
+
+    def verify_chain_arguments(self, policy: str = "off") -> dict[str, object]:
+        """Keyword arguments for ``securesocket.verify_chain`` that reproduce this scenario.
+
+        The staple is not among them (verify_chain has no staple argument): pass
+        `staple` to ``evaluate_offline`` for the staple scenarios.
+        """
+        return {
+            "leaf": self.leaf.certificate,
+            "intermediates": self.sent,
+            "anchors": self.trusted,
+            "extra": self.untrusted,
+            "host": self.host,
+            "at": self.verification_time,
+            "trust": "none",
+            "revocation": policy,
+            "crls": self.crls,
+            "ocsp_responses": self.ocsp_responses,
+        }
+
+
+@dataclass(frozen=True)
+class LiveScenario:
+    """A started scenario (from ``with scenario.start() as live``).
+
+    Connect to ``host``:``port`` checking ``server_name``; trust ``anchors`` (DER) and add
+    ``extra`` (DER) as untrusted chain-building certificates, or simply call `configure`.
+    """
+
+    scenario: Scenario
+    host: str
+    port: int
+    server_name: str
+    anchors: tuple[bytes, ...]
+    extra: tuple[bytes, ...]
+    expected: Mapping[str, CertificateStatus]
+    materials: Materials
+    ocsp_responder: OCSPResponder
+    crl_server: CRLServer
+    endpoints: Endpoints
+
+    @property
+    def chain_building(self) -> tuple[tuple[bytes, bool], ...]:
+        """(der, trusted) pairs for ``add_binary_chain_building_certificate``."""
+        return tuple((d, True) for d in self.anchors) + tuple((d, False) for d in self.extra)
+
+    def configure(self, sock: object) -> None:
+        """Add every certificate of `chain_building` to a SecureSocket."""
+        add = getattr(sock, "add_binary_chain_building_certificate")  # noqa: B009 - duck typed
+        for der, trusted in self.chain_building:
+            add(der, trusted)
+
+
+class _Builder:
+    """The workbench a scenario recipe uses: fixed keys, reproducible serials, its URLs."""
+
+    def __init__(self, name: str, at: _dt.datetime, endpoints: Endpoints) -> None:
+        self.name = name
+        self.at = at
+        self.endpoints = endpoints
+        self.cas: dict[str, CA] = {}
+        self.crl_labels: dict[str, str] = {}
+        self.crl_overrides: dict[str, bytes] = {}
+        self.crl_faults: dict[str, CRLFault] = {}
+        self.ocsp_fault = OCSPFault.NONE
+
+    def serial(self, label: str) -> int:
+        digest = hashlib.sha256(f"securesocket fixture {self.name}/{label}".encode()).digest()
+        return int.from_bytes(digest[:16]) >> 1 or 1
+
+    def ca(
+        self,
+        label: str,
+        *,
+        key_label: str | None = None,
+        parent: CA | None = None,
+        common_name: str | None = None,
+        path_length: int | None = None,
+        not_before: _dt.datetime = DEFAULT_NOT_BEFORE,
+        not_after: _dt.datetime = DEFAULT_NOT_AFTER,
+        is_ca: bool = True,
+        permitted: tuple[str, ...] = (),
+        ocsp: bool = True,
+        crl: bool = True,
+    ) -> CA:
+        """A CA (RSA-2048 key from the committed pool) publishing the scenario's services.
+
+        ``ocsp``/``crl`` say whether what *this* CA issues names its OCSP responder / CRL.
+        """
+        ca = CA(
+            parent,
+            path_length,
+            key=fixed_key(key_label or label, KeyType.RSA_2048),
+            common_name=common_name or f"securesocket fixture {label}",
+            not_before=not_before,
+            not_after=not_after,
+            serial=self.serial(label),
+            is_ca=is_ca,
+            permitted_names=permitted,
+            ocsp_url=self.endpoints.ocsp_url if ocsp else None,
+            crl_url=self.endpoints.crl(label) if crl else None,
+        )
+        self.cas[label] = ca
+        if crl:
+            self.crl_labels[label] = f"{label}.crl"
+        return ca
+
+    def standard(self, *, root_ocsp: bool = True) -> tuple[CA, CA]:
+        """root → intermediate (pathlen 0), both publishing OCSP and CRLs."""
+        root = self.ca("root", common_name="securesocket fixture root", ocsp=root_ocsp)
+        inter = self.ca("intermediate", parent=root, path_length=0)
+        return root, inter
+
+    def leaf(
+        self,
+        issuer: CA,
+        *identities: str,
+        ocsp: UrlArg = INHERIT,
+        crl: UrlArg = INHERIT,
+        **kwargs: object,
+    ) -> LeafCert:
+        """The scenario's server certificate (ECDSA P-256, key derived from the scenario name)."""
+        options: dict[str, object] = {
+            "key": fixed_key(f"{self.name}/leaf"),
+            "serial": self.serial("leaf"),
+            "not_before": DEFAULT_NOT_BEFORE,
+            "not_after": DEFAULT_NOT_AFTER,
+        }
+        options.update(kwargs)
+        return issuer.issue_cert(
+            *(identities or ("localhost",)),
+            ocsp_url=ocsp,
+            crl_url=crl,
+            **options,  # type: ignore[arg-type]
+        )
+
+    def revoke(self, ca: CA, cert: LeafCert | CA) -> None:
+        """Revoke ``cert`` a day before the validation time."""
+        ca.revoke(cert, reason=x509.ReasonFlags.key_compromise, at=self.at - _dt.timedelta(days=1))
+
+    @property
+    def issued_at(self) -> _dt.datetime:
+        """thisUpdate for the scenario's CRLs, OCSP answers and staples."""
+        return self.at - ISSUED_BEFORE
+
+
+@dataclass(frozen=True)
+class _Recipe:
+    """What a recipe returns: the server's credentials and the client's trust settings."""
+
+    leaf: LeafCert
+    sent: tuple[x509.Certificate, ...]
+    anchors: tuple[x509.Certificate, ...]
+    chain_building: tuple[ChainBuildingCertificate, ...] = ()
+    staple: bytes | None = None
+
+
+Recipe = Callable[[_Builder], _Recipe]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One catalogue entry (see the module header).
+
+    Attributes:
+        name: kebab-case identifier.
+        description: one sentence: what is wrong (or right) and why a client should care.
+        expected: the status a correct client reports, by revocation policy value.
+        recipe: builds the materials (internal; use `materials` or `start`).
+        server_name: the name the client checks: "localhost" or an IP address.
+        kind: "chain" (a path problem; the same under every policy) or "revocation".
+    """
+
+    name: str
+    description: str
+    expected: Mapping[str, CertificateStatus]
+    recipe: Recipe = field(repr=False)
+    server_name: str = "localhost"
+    kind: Literal["chain", "revocation"] = "chain"
+
+    def materials(
+        self,
+        *,
+        at: _dt.datetime = VERIFICATION_TIME,
+        endpoints: Endpoints = PLACEHOLDER_ENDPOINTS,
+    ) -> Materials:
+        """Build the scenario for validation at ``at`` with services at ``endpoints``."""
+        builder = _Builder(self.name, at, endpoints)
+        made = self.recipe(builder)
+        crl_files = {
+            path: builder.crl_overrides.get(path)
+            or builder.cas[label]
+            .crl(at=builder.issued_at, next_update=at + _dt.timedelta(days=7), number=1)
+            .public_bytes(serialization.Encoding.DER)
+            for label, path in builder.crl_labels.items()
+        }
+        if any(f is CRLFault.GARBAGE for f in builder.crl_faults.values()):
+            for path, fault in builder.crl_faults.items():
+                if fault is CRLFault.GARBAGE:
+                    crl_files[path] = b"\x30\x03garbage, not a CRL"
+        ocsp_cas = tuple(builder.cas.values())
+        on_path = (
+            made.leaf.certificate,
+            *made.sent,
+            *(c.certificate for c in made.chain_building),
+        )
+        return Materials(
+            name=self.name,
+            host=self.server_name,
+            verification_time=at,
+            leaf=made.leaf,
+            sent=made.sent,
+            anchors=made.anchors,
+            chain_building=made.chain_building,
+            crl_files=crl_files,
+            crl_faults=dict(builder.crl_faults),
+            ocsp_cas=ocsp_cas,
+            ocsp_fault=builder.ocsp_fault,
+            ocsp_responses=_offline_answers(on_path, ocsp_cas, builder),
+            staple=made.staple,
+            cas=dict(builder.cas),
+        )
+
+    @contextmanager
+    def start(
+        self,
+        *,
+        server: Literal["openssl", "python"] = "openssl",
+        tls_version: TLSVersion | None = None,
+    ) -> Iterator[LiveScenario]:
+        """Start the scenario's servers on 127.0.0.1 and yield where and how to connect.
+
+        ``server="python"`` uses the stdlib ssl server, which cannot staple: it refuses the
+        staple scenarios with ValueError.
+        """
+        with ExitStack() as stack:
+            now = _dt.datetime.now(UTC).replace(microsecond=0)
+            responder = stack.enter_context(
+                OCSPResponder(clock=lambda: _dt.datetime.now(UTC) - _dt.timedelta(minutes=1))
+            )
+            crl_server = stack.enter_context(CRLServer())
+            down = stack.enter_context(ClosedPort())
+            endpoints = Endpoints(responder.url, crl_server.base_url, down.base_url)
+            made = self.materials(at=now, endpoints=endpoints)
+            for ca in made.ocsp_cas:
+                responder.add_ca(ca)
+            responder.fault = made.ocsp_fault
+            for path, body in made.crl_files.items():
+                crl_server.publish(path, body)
+            for path, fault in made.crl_faults.items():
+                crl_server.set_fault(path, fault)
+            tls: OpenSSLServer | PythonTLSServer
+            if server == "python":
+                if made.staple is not None:
+                    raise ValueError(f"{self.name} staples OCSP; the Python TLS server cannot")
+                tls = PythonTLSServer(made.leaf, chain=made.sent, tls_version=tls_version)
+            else:
+                tls = OpenSSLServer(
+                    made.leaf, chain=made.sent, tls_version=tls_version, staple=made.staple
+                )
+            stack.enter_context(tls)
+            yield LiveScenario(
+                scenario=self,
+                host=tls.host,
+                port=tls.port,
+                server_name=self.server_name,
+                anchors=tuple(_der(c) for c in made.trusted),
+                extra=tuple(_der(c) for c in made.untrusted),
+                expected=self.expected,
+                materials=made,
+                ocsp_responder=responder,
+                crl_server=crl_server,
+                endpoints=endpoints,
+            )
+
+
+def _der(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
+def _ocsp_url(cert: x509.Certificate) -> str | None:
+    try:
+        aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+    except x509.ExtensionNotFound:
+        return None
+    for description in aia:
+        if description.access_method == AuthorityInformationAccessOID.OCSP:
+            return str(description.access_location.value)
+    return None
+
+
+def _issuer_of(cert: x509.Certificate, cas: tuple[CA, ...]) -> CA | None:
+    """The CA whose name and key identifier ``cert`` names as its issuer."""
+    try:
+        aki = cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
+    except x509.ExtensionNotFound:
+        return None
+    for ca in cas:
+        ski = ca.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+        if ca.subject == cert.issuer and aki.key_identifier == ski.digest:
+            return ca
+    return None
+
+
+def _offline_answers(
+    path: tuple[x509.Certificate, ...], cas: tuple[CA, ...], builder: _Builder
+) -> tuple[ocsp.OCSPResponse, ...]:
+    """What the scenario's responder answers for each certificate that names it."""
+    found = []
+    for cert in path:
+        issuer = _issuer_of(cert, cas)
+        if issuer is None or _ocsp_url(cert) != builder.endpoints.ocsp_url:
+            continue
+        body = answer(
+            issuer,
+            serial=cert.serial_number,
+            hash_algorithm=hashes.SHA1(),  # noqa: S303 - the CertID hash clients send
+            nonce=None,
+            now=builder.issued_at,
+            fault=builder.ocsp_fault,
+        )
+        try:
+            found.append(ocsp.load_der_ocsp_response(body))
+        except ValueError:
+            continue  # a truncated answer: nothing usable offline, as online
+    return tuple(found)
+
+
+# ------------------------------------------------------------------------ recipes: the chain
+
+
+def _good(b: _Builder) -> _Recipe:
+    root, inter = b.standard()
+    return _Recipe(b.leaf(inter), (inter.certificate,), (root.certificate,))
+
+
+def _expired_leaf(b: _Builder) -> _Recipe:
+    root, inter = b.standard()
+    leaf = b.leaf(inter, not_after=b.at - _dt.timedelta(days=1))
+    return _Recipe(leaf, (inter.certificate,), (root.certificate,))
+
+
+def _not_yet_valid(b: _Builder) -> _Recipe:
+    root, inter = b.standard()
+    leaf = b.leaf(inter, not_before=b.at + _dt.timedelta(days=30))
+    return _Recipe(leaf, (inter.certificate,), (root.certificate,))
+
+
+def _expired_intermediate(b: _Builder) -> _Recipe:
+    root = b.ca("root")
+    inter = b.ca(
+        "intermediate",
+        parent=root,
+        path_length=0,
+        common_name="securesocket fixture expired intermediate",
+        not_after=b.at - _dt.timedelta(days=1),
+    )
+    return _Recipe(b.leaf(inter), (inter.certificate,), (root.certificate,))
+
+
+def _wrong_host(b: _Builder) -> _Recipe:
+    root, inter = b.standard()
+    return _Recipe(b.leaf(inter, "wrong.example"), (inter.certificate,), (root.certificate,))
+
+
+def _ip_address_host(b: _Builder) -> _Recipe:
+    root, inter = b.standard()
+    return _Recipe(b.leaf(inter, "127.0.0.1"), (inter.certificate,), (root.certificate,))
+
+
+def _ip_address_mismatch(b: _Builder) -> _Recipe:
+    root, inter = b.standard()
+    leaf = b.leaf(inter, "localhost", "127.0.0.2")
+    return _Recipe(leaf, (inter.certificate,), (root.certificate,))
+
+
+def _self_signed(b: _Builder) -> _Recipe:
+    root, _inter = b.standard()
+    leaf = self_signed_cert("localhost", key=fixed_key(f"{b.name}/leaf"), serial=b.serial("leaf"))
+    return _Recipe(leaf, (), (root.certificate,))
+
+
+def _self_signed_trusted(b: _Builder) -> _Recipe:
+    leaf = self_signed_cert("localhost", key=fixed_key(f"{b.name}/leaf"), serial=b.serial("leaf"))
+    return _Recipe(leaf, (), (), (ChainBuildingCertificate(leaf.certificate, trusted=True),))
+
+
+def _untrusted_root(b: _Builder) -> _Recipe:
+    root, _inter = b.standard()
+    other_root = b.ca("other-root", common_name="securesocket fixture unknown root")
+    other_inter = b.ca("other-intermediate", parent=other_root, path_length=0)
+    return _Recipe(b.leaf(other_inter), (other_inter.certificate,), (root.certificate,))
+
+
+def _missing_intermediate(b: _Builder) -> _Recipe:
+    root, inter = b.standard()
+    added = ChainBuildingCertificate(inter.certificate, trusted=False)
+    return _Recipe(b.leaf(inter), (), (root.certificate,), (added,))
+
+
+def _missing_intermediate_not_added(b: _Builder) -> _Recipe:
+    root, inter = b.standard()
+    return _Recipe(b.leaf(inter), (), (root.certificate,))
+
+
+def _cross_signed(b: _Builder) -> _Recipe:
+    new_root = b.ca("new-root", common_name="securesocket fixture new root")
+    old_root = b.ca("old-root", common_name="securesocket fixture old root")
+    cross = old_root.cross_sign(
+        new_root, not_after=b.at - _dt.timedelta(days=1), serial=b.serial("cross")
+    )
+    inter = b.ca("intermediate", parent=new_root, path_length=0)
+    return _Recipe(
+        b.leaf(inter), (inter.certificate, cross), (new_root.certificate, old_root.certificate)
+    )
+
+
+def _intermediate_not_ca(b: _Builder) -> _Recipe:
+    root = b.ca("root")
+    inter = b.ca(
+        "intermediate", parent=root, is_ca=False, common_name="securesocket fixture not a CA"
+    )
+    return _Recipe(b.leaf(inter), (inter.certificate,), (root.certificate,))
+
+
+def _path_length_exceeded(b: _Builder) -> _Recipe:
+    root, inter = b.standard()  # the intermediate says pathLenConstraint 0 ...
+    sub = b.ca("sub-intermediate", key_label="intermediate-2", parent=inter)  # ... yet issues a CA
+    return _Recipe(b.leaf(sub), (sub.certificate, inter.certificate), (root.certificate,))
+
+
+def _name_constraint_violation(b: _Builder) -> _Recipe:
+    root = b.ca("root")
+    inter = b.ca(
+        "intermediate",
+        parent=root,
+        path_length=0,
+        permitted=("example.com",),
+        common_name="securesocket fixture example.com-only intermediate",
+    )
+    return _Recipe(b.leaf(inter), (inter.certificate,), (root.certificate,))
+
+
+def _sha1_signature(b: _Builder) -> _Recipe:
+    root, inter = b.standard()
+    leaf = b.leaf(inter, hash_algorithm=hashes.SHA1())  # noqa: S303 - the point of the scenario
+    return _Recipe(leaf, (inter.certificate,), (root.certificate,))
+
+
+def _rsa_1024_key(b: _Builder) -> _Recipe:
+    root, inter = b.standard()
+    leaf = b.leaf(inter, key=fixed_key("weak-leaf", KeyType.RSA_1024))
+    return _Recipe(leaf, (inter.certificate,), (root.certificate,))
+
+
+def _leaf_without_server_auth(b: _Builder) -> _Recipe:
+    root, inter = b.standard()
+    leaf = b.leaf(inter, extended_key_usage=(ExtendedKeyUsageOID.CLIENT_AUTH,))
+    return _Recipe(leaf, (inter.certificate,), (root.certificate,))
+
+
+# ------------------------------------------------------------------- recipes: revocation
+
+
+def _revoked_by_crl(b: _Builder) -> _Recipe:
+    root, inter = b.standard()
+    leaf = b.leaf(inter, ocsp=None)
+    b.revoke(inter, leaf)
+    return _Recipe(leaf, (inter.certificate,), (root.certificate,))
+
+
+def _revoked_by_ocsp(b: _Builder) -> _Recipe:
+    root, inter = b.standard()
+    leaf = b.leaf(inter, crl=None)
+    b.revoke(inter, leaf)
+    return _Recipe(leaf, (inter.certificate,), (root.certificate,))
+
+
+def _revoked_via_staple(b: _Builder) -> _Recipe:
+    # The leaf's own responder is down: only a client that reads the staple learns the truth.
+    root, inter = b.standard()
+    leaf = b.leaf(inter, ocsp=b.endpoints.down("ocsp"), crl=None)
+    b.revoke(inter, leaf)
+    staple = inter.ocsp_response(leaf, at=b.issued_at).public_bytes(serialization.Encoding.DER)
+    return _Recipe(leaf, (inter.certificate,), (root.certificate,), staple=staple)
+
+
+def _revoked_intermediate(b: _Builder) -> _Recipe:
+    root, inter = b.standard()
+    b.revoke(root, inter)
+    return _Recipe(b.leaf(inter), (inter.certificate,), (root.certificate,))
+
+
+def _no_revocation_info(b: _Builder) -> _Recipe:
+    root, inter = b.standard()
+    leaf = b.leaf(inter, ocsp=None, crl=None)
+    return _Recipe(leaf, (inter.certificate,), (root.certificate,))
+
+
+def _ocsp_responder_down(b: _Builder) -> _Recipe:
+    root, inter = b.standard()
+    leaf = b.leaf(inter, ocsp=b.endpoints.down("ocsp"), crl=None)
+    return _Recipe(leaf, (inter.certificate,), (root.certificate,))
+
+
+def _crl_server_down(b: _Builder) -> _Recipe:
+    root, inter = b.standard()
+    leaf = b.leaf(inter, ocsp=None, crl=b.endpoints.down("intermediate.crl"))
+    return _Recipe(leaf, (inter.certificate,), (root.certificate,))
+
+
+def _stale_crl(b: _Builder) -> _Recipe:
+    root, inter = b.standard()
+    leaf = b.leaf(inter, ocsp=None)
+    stale = inter.crl(
+        at=b.at - _dt.timedelta(days=30), next_update=b.at - _dt.timedelta(days=23), number=1
+    )
+    b.crl_overrides["intermediate.crl"] = stale.public_bytes(serialization.Encoding.DER)
+    return _Recipe(leaf, (inter.certificate,), (root.certificate,))
+
+
+def _crl_garbage(b: _Builder) -> _Recipe:
+    root, inter = b.standard()
+    b.crl_faults["intermediate.crl"] = CRLFault.GARBAGE
+    return _Recipe(b.leaf(inter, ocsp=None), (inter.certificate,), (root.certificate,))
+
+
+def _ocsp_fault(fault: OCSPFault) -> Recipe:
+    def recipe(b: _Builder) -> _Recipe:
+        # Only the leaf asks the (faulty) responder; the intermediate relies on a good CRL.
+        root, inter = b.standard(root_ocsp=False)
+        b.ocsp_fault = fault
+        return _Recipe(b.leaf(inter, crl=None), (inter.certificate,), (root.certificate,))
+
+    return recipe
+
+
+def _must_staple_without_staple(b: _Builder) -> _Recipe:
+    root, inter = b.standard()
+    return _Recipe(b.leaf(inter, must_staple=True), (inter.certificate,), (root.certificate,))
+
+
+def _must_staple_with_staple(b: _Builder) -> _Recipe:
+    root, inter = b.standard()
+    leaf = b.leaf(inter, must_staple=True)
+    staple = inter.ocsp_response(leaf, at=b.issued_at).public_bytes(serialization.Encoding.DER)
+    return _Recipe(leaf, (inter.certificate,), (root.certificate,), staple=staple)
+
+
+def _catalogue(*scenarios: Scenario) -> dict[str, Scenario]:
+    return {s.name: s for s in scenarios}
+
+
+_REV: Final = "revocation"
+
+#: name → Scenario, in a stable order (chain scenarios, then revocation scenarios).
+SCENARIOS: Final[Mapping[str, Scenario]] = _catalogue(
+    Scenario("good", "A valid chain whose every source answers good.", ALL_GOOD, _good),
+    Scenario(
+        "expired-leaf", "The server certificate is past notAfter.", _same(S.EXPIRED), _expired_leaf
+    ),
+    Scenario(
+        "expired-intermediate",
+        "The intermediate CA's certificate has expired (a chain problem, not 'expired').",
+        _same(S.INVALID_CHAIN),
+        _expired_intermediate,
+    ),
+    Scenario(
+        "not-yet-valid",
+        "The server certificate's notBefore is 30 days ahead.",
+        _same(S.NOT_YET_VALID),
+        _not_yet_valid,
+    ),
+    Scenario(
+        "wrong-host",
+        "A valid certificate for wrong.example, served for localhost.",
+        _same(S.PRINCIPAL_MISMATCH),
+        _wrong_host,
+    ),
+    Scenario(
+        "ip-address-host",
+        "Connecting to 127.0.0.1 with an iPAddress subjectAltName for it.",
+        ALL_GOOD,
+        _ip_address_host,
+        server_name="127.0.0.1",
+    ),
+    Scenario(
+        "ip-address-mismatch",
+        "Connecting to 127.0.0.1; the certificate names localhost and 127.0.0.2 only.",
+        _same(S.PRINCIPAL_MISMATCH),
+        _ip_address_mismatch,
+        server_name="127.0.0.1",
+    ),
+    Scenario(
+        "self-signed",
+        "A self-signed server certificate nobody trusts.",
+        _same(S.UNTRUSTED_SIGNERS),
+        _self_signed,
+    ),
+    Scenario(
+        "self-signed-trusted",
+        "The same kind of certificate, added as trusted (it is its own anchor: nothing to revoke).",
+        ALL_GOOD,
+        _self_signed_trusted,
+    ),
+    Scenario(
+        "untrusted-root",
+        "A complete chain to a root the client does not trust.",
+        _same(S.UNTRUSTED_SIGNERS),
+        _untrusted_root,
+    ),
+    Scenario(
+        "missing-intermediate",
+        "The server sends the leaf alone; the intermediate is added as an untrusted"
+        " chain-building certificate, so a path exists.",
+        ALL_GOOD,
+        _missing_intermediate,
+    ),
+    Scenario(
+        "missing-intermediate-not-added",
+        "The server sends the leaf alone and nothing supplies the intermediate.",
+        _same(S.UNTRUSTED_SIGNERS),
+        _missing_intermediate_not_added,
+    ),
+    Scenario(
+        "cross-signed",
+        "The server sends an expired cross-certificate to an old root; a good path ends at the"
+        " new root, which is also trusted.",
+        ALL_GOOD,
+        _cross_signed,
+    ),
+    Scenario(
+        "intermediate-not-ca",
+        "The 'intermediate' is an end-entity certificate (CA:false) that signed the leaf.",
+        _same(S.INVALID_CHAIN),
+        _intermediate_not_ca,
+    ),
+    Scenario(
+        "path-length-exceeded",
+        "An intermediate with pathLenConstraint 0 issued another CA, which issued the leaf.",
+        _same(S.INVALID_CHAIN),
+        _path_length_exceeded,
+    ),
+    Scenario(
+        "name-constraint-violation",
+        "An intermediate permitted only example.com issued a certificate for localhost.",
+        _same(S.INVALID_CHAIN),
+        _name_constraint_violation,
+    ),
+    Scenario(
+        "sha1-signature",
+        "The server certificate is signed with SHA-1.",
+        _same(S.INVALID),
+        _sha1_signature,
+    ),
+    Scenario(
+        "rsa-1024-key",
+        "The server certificate has a 1024-bit RSA key.",
+        _same(S.INVALID),
+        _rsa_1024_key,
+    ),
+    Scenario(
+        "leaf-without-server-auth",
+        "The server certificate's EKU allows clientAuth only.",
+        _same(S.INVALID),
+        _leaf_without_server_auth,
+    ),
+    Scenario(
+        "revoked-by-crl",
+        "The leaf is revoked; it declares only a CRL, which lists it.",
+        REVOKED,
+        _revoked_by_crl,
+        kind=_REV,
+    ),
+    Scenario(
+        "revoked-by-ocsp",
+        "The leaf is revoked; it declares only OCSP, which says so.",
+        REVOKED,
+        _revoked_by_ocsp,
+        kind=_REV,
+    ),
+    Scenario(
+        "revoked-via-staple",
+        "The server staples a 'revoked' OCSP answer; the leaf's own responder is down.",
+        REVOKED,
+        _revoked_via_staple,
+        kind=_REV,
+    ),
+    Scenario(
+        "revoked-intermediate",
+        "The intermediate is revoked by the root (its CRL and OCSP say so); the leaf is fine.",
+        REVOKED,
+        _revoked_intermediate,
+        kind=_REV,
+    ),
+    Scenario(
+        "no-revocation-info",
+        "The leaf declares no OCSP responder and no CRL distribution point.",
+        NO_INFO,
+        _no_revocation_info,
+        kind=_REV,
+    ),
+    Scenario(
+        "ocsp-responder-down",
+        "The leaf declares only OCSP, at a port where nothing listens.",
+        UNAVAILABLE,
+        _ocsp_responder_down,
+        kind=_REV,
+    ),
+    Scenario(
+        "crl-server-down",
+        "The leaf declares only a CRL, at a port where nothing listens.",
+        UNAVAILABLE,
+        _crl_server_down,
+        kind=_REV,
+    ),
+    Scenario(
+        "stale-crl",
+        "The leaf's only source is a CRL whose nextUpdate passed 23 days ago.",
+        STALE,
+        _stale_crl,
+        kind=_REV,
+    ),
+    Scenario(
+        "crl-garbage",
+        "The leaf's only source is a CRL URL that serves bytes that are not a CRL.",
+        UNAVAILABLE,
+        _crl_garbage,
+        kind=_REV,
+    ),
+    Scenario(
+        "stale-ocsp",
+        "The leaf's only source is OCSP, which answers with nextUpdate 7 days past.",
+        STALE,
+        _ocsp_fault(OCSPFault.STALE),
+        kind=_REV,
+    ),
+    Scenario(
+        "ocsp-try-later",
+        "The leaf's only source is OCSP, which answers tryLater.",
+        UNAVAILABLE,
+        _ocsp_fault(OCSPFault.TRY_LATER),
+        kind=_REV,
+    ),
+    Scenario(
+        "ocsp-unauthorised-signer",
+        "The leaf's only source is OCSP, whose answer is signed by a certificate without"
+        " id-kp-OCSPSigning.",
+        UNAVAILABLE,
+        _ocsp_fault(OCSPFault.UNAUTHORISED_SIGNER),
+        kind=_REV,
+    ),
+    Scenario(
+        "must-staple-without-staple",
+        "A Must-Staple leaf (RFC 7633) served without a staple; its sources all answer good.",
+        MUST_STAPLE_MISSING,
+        _must_staple_without_staple,
+        kind=_REV,
+    ),
+    Scenario(
+        "must-staple-with-staple",
+        "A Must-Staple leaf served with a good staple.",
+        ALL_GOOD,
+        _must_staple_with_staple,
+        kind=_REV,
+    ),
+)
