@@ -259,6 +259,9 @@ class SecureSocket(Socket):
         except TLSError as error:
             self._fail(attempt, IOError(socket_error_text(attempt.host, str(error)), 2031))
             return
+        except Exception as error:  # a bug below must end the attempt, never the event loop
+            self._fail(attempt, IOError(socket_error_text(attempt.host, repr(error)), 2031))
+            return
         self._write_engine_output()
         for event in events:
             if attempt is not self._attempt:
@@ -292,7 +295,6 @@ class SecureSocket(Socket):
             self._fail(attempt, _rejection(attempt.host, verification))
             return
         self._verification = verification
-        self._certificate = verification.path[0] if verification.path else None
         loop = asyncio.get_running_loop()
         staple = session.staple if session is not None else None
         self._task = loop.create_task(self._revocation_step(attempt, verification, staple))
@@ -349,6 +351,7 @@ class SecureSocket(Socket):
             )
             return
         self._status = CertificateStatus.TRUSTED
+        self._certificate = verification.path[0]
         self._established(attempt)
         if self._close_after_connect and attempt is self._attempt:
             self._remote_closed(attempt)

@@ -361,6 +361,11 @@ class TestRevocation:
                 assert sock.server_certificate_status == status
                 assert sock.revocation_report is not None
                 assert sock.revocation_report.accepted is not revoked
+                assert sock.verification is not None
+                assert sock.verification.path[0] == ocsp_pki.leaf.cert
+                assert sock.verification.status == status
+                # serverCertificate exists only for an established secure connection.
+                assert (sock.server_certificate is None) is revoked
 
             run(body)
 
