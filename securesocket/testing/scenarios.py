@@ -374,6 +374,8 @@ class Scenario:
         recipe: builds the materials (internal; use `materials` or `start`).
         server_name: the name the client checks: "localhost" or an IP address.
         kind: "chain" (a path problem; the same under every policy) or "revocation".
+        weak: the server certificate is weak (SHA-1, RSA-1024): its TLS server runs at
+            OpenSSL security level 0, or it would refuse to load it.
     """
 
     name: str
@@ -382,6 +384,7 @@ class Scenario:
     recipe: Recipe = field(repr=False)
     server_name: str = "localhost"
     kind: Literal["chain", "revocation"] = "chain"
+    weak: bool = False
 
     def materials(
         self,
@@ -455,13 +458,20 @@ class Scenario:
             for path, fault in made.crl_faults.items():
                 crl_server.set_fault(path, fault)
             tls: OpenSSLServer | PythonTLSServer
+            level = 0 if self.weak else None
             if server == "python":
                 if made.staple is not None:
                     raise ValueError(f"{self.name} staples OCSP; the Python TLS server cannot")
-                tls = PythonTLSServer(made.leaf, chain=made.sent, tls_version=tls_version)
+                tls = PythonTLSServer(
+                    made.leaf, chain=made.sent, tls_version=tls_version, security_level=level
+                )
             else:
                 tls = OpenSSLServer(
-                    made.leaf, chain=made.sent, tls_version=tls_version, staple=made.staple
+                    made.leaf,
+                    chain=made.sent,
+                    tls_version=tls_version,
+                    staple=made.staple,
+                    security_level=level,
                 )
             stack.enter_context(tls)
             yield LiveScenario(
@@ -857,12 +867,14 @@ SCENARIOS: Final[Mapping[str, Scenario]] = _catalogue(
         "The server certificate is signed with SHA-1.",
         _same(S.INVALID),
         _sha1_signature,
+        weak=True,
     ),
     Scenario(
         "rsa-1024-key",
         "The server certificate has a 1024-bit RSA key.",
         _same(S.INVALID),
         _rsa_1024_key,
+        weak=True,
     ),
     Scenario(
         "leaf-without-server-auth",

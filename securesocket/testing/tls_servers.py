@@ -67,6 +67,8 @@ class OpenSSLServer:
         tls_version: "1.2" or "1.3" to allow only that version; None for both.
         staple: a DER OCSP response stapled on every handshake (``-status_file``).
         mode: "rev" echoes each line reversed (``-rev``); "www" answers HTTP GETs (``-www``).
+        security_level: OpenSSL security level; 0 lets it serve SHA-1 or RSA-1024
+            certificates, which it refuses to load at the default level.
         extra_args: more ``s_server`` options.
     """
 
@@ -78,9 +80,11 @@ class OpenSSLServer:
         tls_version: TLSVersion | None = None,
         staple: bytes | None = None,
         mode: Literal["rev", "www"] = "rev",
+        security_level: int | None = None,
         extra_args: Sequence[str] = (),
     ) -> None:
         self.leaf = leaf
+        self.security_level = security_level
         self.chain = tuple(leaf.intermediates if chain is None else chain)
         self.tls_version = tls_version
         self.staple = staple
@@ -114,6 +118,8 @@ class OpenSSLServer:
             argv += ["-status_file", str(files.staple)]
         if self.tls_version is not None:
             argv.append("-tls1_2" if self.tls_version == "1.2" else "-tls1_3")
+        if self.security_level is not None:
+            argv += ["-cipher", f"DEFAULT@SECLEVEL={self.security_level}"]
         argv.append("-rev" if self.mode == "rev" else "-www")
         # Not -quiet: the "ACCEPT host:port" line is how readiness and the port are learned.
         return argv + list(self.extra_args)
@@ -169,10 +175,12 @@ class PythonTLSServer:
         *,
         chain: Sequence[x509.Certificate] | None = None,
         tls_version: TLSVersion | None = None,
+        security_level: int | None = None,
     ) -> None:
         self.leaf = leaf
         self.chain = tuple(leaf.intermediates if chain is None else chain)
         self.tls_version = tls_version
+        self.security_level = security_level
         self.host = HOST
         self.port = 0
         self.handshake_errors: list[str] = []
@@ -188,6 +196,8 @@ class PythonTLSServer:
                 ssl.TLSVersion.TLSv1_2 if self.tls_version == "1.2" else ssl.TLSVersion.TLSv1_3
             )
             context.minimum_version = context.maximum_version = version
+        if self.security_level is not None:
+            context.set_ciphers(f"DEFAULT@SECLEVEL={self.security_level}")
         # ssl can only load credentials from files: write them, load, and remove them at once.
         files = _CredentialFiles(self.leaf, (), None)
         try:
