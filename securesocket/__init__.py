@@ -36,6 +36,12 @@ from .exceptions import (
     SecurityError as SecurityError,
     TLSError as TLSError,
 )
+from .revocation import Fetchers as Fetchers
+from .revocation import RevocationPolicy as RevocationPolicy
+from .revocation import RevocationReport as RevocationReport
+from .revocation import RevocationRules as RevocationRules
+from .revocation import check_revocation as check_revocation
+from .revocation import evaluate_offline as evaluate_offline
 from .trust import ChainVerifier as ChainVerifier
 from .trust import PolicyInputs as PolicyInputs
 from .trust import Problem as Problem
@@ -65,6 +71,7 @@ __all__ = [
     "EventDispatcher",
     "EventPhase",
     "FetchError",
+    "Fetchers",
     "IOError",
     "IOErrorEvent",
     "IllegalOperationError",
@@ -75,6 +82,9 @@ __all__ = [
     "ProgressEvent",
     "RangeError",
     "RejectedPath",
+    "RevocationPolicy",
+    "RevocationReport",
+    "RevocationRules",
     "SecureSocket",
     "SecureSocketError",
     "SecurityError",
@@ -87,5 +97,7 @@ __all__ = [
     "X500DistinguishedName",
     "X509Certificate",
     "__version__",
+    "check_revocation",
+    "evaluate_offline",
     "verify_chain",
 ]
