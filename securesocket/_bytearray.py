@@ -36,13 +36,13 @@ class ByteArray(DataInput, DataOutput):
     def _available(self) -> int:
         return max(0, len(self._data) - self._position)
 
-    def _take(self, n: int) -> bytes:
+    def _take(self, n: int) -> bytearray:
         start = self._position
         end = start + n
         if end > len(self._data):
             raise _eof(n, self._available())
         self._position = end
-        return bytes(memoryview(self._data)[start:end])
+        return self._data[start:end]  # a copy; struct and the decoders accept bytearray
 
     def _peek_all(self) -> memoryview:
         return memoryview(self._data)[self._position :]

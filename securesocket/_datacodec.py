@@ -323,7 +323,7 @@ class DataInput(_CodecState):
     def _available(self) -> int:
         raise NotImplementedError
 
-    def _take(self, n: int) -> bytes:
+    def _take(self, n: int) -> bytes | bytearray:
         raise NotImplementedError
 
     def _peek_all(self) -> bytes | memoryview:
@@ -354,27 +354,33 @@ class DataInput(_CodecState):
 
     def read_short(self) -> int:
         """Two bytes, signed."""
-        return int(self._structs.i16.unpack(self._take(2))[0])
+        value: int = self._structs.i16.unpack(self._take(2))[0]
+        return value
 
     def read_unsigned_short(self) -> int:
         """Two bytes, 0..65535."""
-        return int(self._structs.u16.unpack(self._take(2))[0])
+        value: int = self._structs.u16.unpack(self._take(2))[0]
+        return value
 
     def read_int(self) -> int:
         """Four bytes, signed."""
-        return int(self._structs.i32.unpack(self._take(4))[0])
+        value: int = self._structs.i32.unpack(self._take(4))[0]
+        return value
 
     def read_unsigned_int(self) -> int:
         """Four bytes, 0..4294967295."""
-        return int(self._structs.u32.unpack(self._take(4))[0])
+        value: int = self._structs.u32.unpack(self._take(4))[0]
+        return value
 
     def read_float(self) -> float:
         """An IEEE single widened to double (76.65 reads back as 76.6500015258789)."""
-        return float(self._structs.f32.unpack(self._take(4))[0])
+        value: float = self._structs.f32.unpack(self._take(4))[0]
+        return value
 
     def read_double(self) -> float:
         """An IEEE double."""
-        return float(self._structs.f64.unpack(self._take(8))[0])
+        value: float = self._structs.f64.unpack(self._take(8))[0]
+        return value
 
     def read_bytes(self, target: ByteArray | bytearray, offset: int = 0, length: int = 0) -> None:
         """Copy ``length`` bytes (0: all available) into ``target`` at ``offset``; it grows.

@@ -69,6 +69,9 @@ def amf_values_with(dates: st.SearchStrategy[datetime.datetime]) -> st.SearchStr
 
 
 amf_values = amf_values_with(amf_dates)
-amf_values_since_1970 = amf_values_with(
-    amf_dates.filter(lambda d: d >= datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC))
+amf_values_for_py3amf = amf_values_with(
+    amf_dates.filter(lambda d: d >= datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)).map(
+        lambda d: d.replace(microsecond=0)
+    )
 )
+"""For comparisons with py3amf, whose date arithmetic is only exact for whole seconds after 1970."""
