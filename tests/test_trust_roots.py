@@ -54,12 +54,16 @@ def test_without_the_environment_the_root_is_unknown(chain) -> None:
 
 
 def test_ssl_cert_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chain) -> None:
-    """A directory of PEM files named by SSL_CERT_DIR is read (junk files skipped)."""
+    """SSL_CERT_DIR is read as OpenSSL does: hashed names only, duplicates counted once."""
     root, leaf = chain
-    (tmp_path / "abcd1234.0").write_bytes(root.certificate.public_bytes(Encoding.PEM))
+    pem = root.certificate.public_bytes(Encoding.PEM)
+    (tmp_path / "abcd1234.0").write_bytes(pem)
+    (tmp_path / "abcd1234.1").write_bytes(pem)
     (tmp_path / "README").write_text("not a certificate")
+    other = CA(common_name="Not hashed").certificate
+    (tmp_path / "other.pem").write_bytes(other.public_bytes(Encoding.PEM))
     monkeypatch.setenv("SSL_CERT_DIR", f"/nonexistent:{tmp_path}")
-    assert root.certificate in roots.platform_roots("platform")
+    assert roots.platform_roots("platform") == (root.certificate,)
     result = ChainVerifier(trust="platform").verify(leaf, [], host="example.test", at=NOW)
     assert result.status == CertificateStatus.TRUSTED
 

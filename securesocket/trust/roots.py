@@ -12,6 +12,7 @@ shares it; `clear_cache` is for tests that change the environment.
 from __future__ import annotations
 
 import os
+import re
 import ssl
 import warnings
 from functools import lru_cache
@@ -20,6 +21,7 @@ from typing import Literal
 
 import certifi
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.utils import CryptographyDeprecationWarning
 
 from ..exceptions import ArgumentError
@@ -37,6 +39,8 @@ __all__ = [
 ]
 
 Trust = Literal["platform", "certifi", "none"]
+
+_HASHED_NAME = re.compile(r"[0-9a-f]{8}\.[0-9]+")
 
 LINUX_BUNDLES = (
     "/etc/ssl/certs/ca-certificates.crt",  # Debian, Ubuntu, Gentoo, Arch
@@ -78,13 +82,15 @@ def _load_blocks(data: bytes) -> list[x509.Certificate]:
 
 
 def _load_dir(directory: str) -> list[x509.Certificate]:
+    """The certificates in an OpenSSL hashed directory: only ``<8 hex digits>.<n>`` files are
+    read, as OpenSSL does (the same directory often also holds the bundle and .pem copies)."""
     try:
         entries = sorted(Path(directory).iterdir())
     except OSError:
         return []
     certs: list[x509.Certificate] = []
     for entry in entries:
-        if entry.is_file():
+        if _HASHED_NAME.fullmatch(entry.name) and entry.is_file():
             certs.extend(load_pem_file(entry))
     return certs
 
@@ -97,7 +103,10 @@ def _from_environment(cert_file: str | None, cert_dir: str | None) -> list[x509.
         for directory in cert_dir.split(os.pathsep):
             if directory:
                 certs.extend(_load_dir(directory))
-    return certs
+    unique: dict[bytes, x509.Certificate] = {}
+    for cert in certs:
+        unique.setdefault(cert.public_bytes(Encoding.DER), cert)
+    return list(unique.values())
 
 
 def _from_system() -> tuple[x509.Certificate, ...]:
