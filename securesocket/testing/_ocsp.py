@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.x509 import ocsp
 
 
 if TYPE_CHECKING:
+    from ._keys import PrivateKey
     from .ca import CA, LeafCert, _Inherit
 
 __all__ = ["build_response", "error_response", "find_issuer", "issuer_hashes"]
@@ -67,8 +68,13 @@ def build_response(
     responder: LeafCert | None,
     nonce: bytes | None,
     hash_algorithm: hashes.HashAlgorithm,
+    produced_at: _dt.datetime | None = None,
 ) -> ocsp.OCSPResponse:
-    """A signed, successful response about ``serial`` from ``ca`` (or its delegated responder)."""
+    """A signed, successful response about ``serial`` from ``ca`` (or its delegated responder).
+
+    ``produced_at`` pins producedAt (cryptography always writes the current time there), for
+    reproducible fixtures; it needs an RSA or Ed25519 signer (fixed-length signatures).
+    """
     from .ca import INHERIT  # noqa: PLC0415 - ca imports this module lazily; avoid the cycle
 
     this_update = (at or _dt.datetime.now(UTC)).replace(microsecond=0)
@@ -116,4 +122,47 @@ def build_response(
         if isinstance(signer_key, ed25519.Ed25519PrivateKey)
         else ca.hash_algorithm or hashes.SHA256()
     )
-    return builder.sign(signer_key, algorithm)
+    response = builder.sign(signer_key, algorithm)
+    if produced_at is None:
+        return response
+    return _pin_produced_at(response, signer_key, produced_at)
+
+
+def _tlv_end(data: bytes, start: int) -> tuple[int, int]:
+    """(offset of the contents, offset just past the end) of the DER TLV at ``start``."""
+    length = data[start + 1]
+    contents = start + 2
+    if length & 0x80:
+        count = length & 0x7F
+        length = int.from_bytes(data[contents : contents + count])
+        contents += count
+    return contents, contents + length
+
+
+def _pin_produced_at(
+    response: ocsp.OCSPResponse, key: PrivateKey, produced_at: _dt.datetime
+) -> ocsp.OCSPResponse:
+    """Rewrite producedAt and re-sign (same lengths throughout, so no length field changes).
+
+    ResponseData is SEQUENCE { [0] version (never written by cryptography), responderID,
+    producedAt GeneralizedTime, ... }: skip the responderID TLV to find producedAt.
+    """
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        raise ValueError("pinning producedAt needs an RSA or Ed25519 signer")
+    tbs = response.tbs_response_bytes
+    first, _end = _tlv_end(tbs, 0)
+    _contents, after_responder_id = _tlv_end(tbs, first)
+    stamp = produced_at.astimezone(UTC).strftime("%Y%m%d%H%M%SZ").encode()
+    if tbs[after_responder_id : after_responder_id + 2] != b"\x18\x0f":
+        raise ValueError("unexpected OCSP ResponseData layout")
+    start = after_responder_id + 2
+    new_tbs = tbs[:start] + stamp + tbs[start + len(stamp) :]
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        signature = key.sign(new_tbs)
+    else:
+        algorithm = response.signature_hash_algorithm
+        assert algorithm is not None  # noqa: S101 - RSA signatures always name their hash
+        signature = key.sign(new_tbs, padding.PKCS1v15(), algorithm)
+    der = response.public_bytes(serialization.Encoding.DER)
+    der = der.replace(tbs, new_tbs, 1).replace(response.signature, signature, 1)
+    return ocsp.load_der_ocsp_response(der)

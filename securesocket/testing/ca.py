@@ -520,6 +520,7 @@ class CA:
         responder: LeafCert | None = None,
         nonce: bytes | None = None,
         hash_algorithm: hashes.HashAlgorithm | None = None,
+        produced_at: _dt.datetime | None = None,
     ) -> x509.ocsp.OCSPResponse:
         """A signed OCSP response about ``cert`` (issued by this CA).
 
@@ -527,6 +528,8 @@ class CA:
         ``responder`` is a delegated responder (see `issue_ocsp_responder`); default: this CA.
         ``next_update=None`` leaves nextUpdate out; default: ``at`` + 7 days.
         ``hash_algorithm`` is the CertID hash (default SHA-1, what RFC 6960 clients send).
+        ``produced_at`` pins producedAt (default: now) for reproducible output; it needs an
+        RSA or Ed25519 signer.
         """
         from ._ocsp import build_response  # noqa: PLC0415 - keeps the OCSP code in one module
 
@@ -542,6 +545,7 @@ class CA:
             responder=responder,
             nonce=nonce,
             hash_algorithm=hash_algorithm or hashes.SHA1(),  # noqa: S303 - CertID, not a signature
+            produced_at=produced_at,
         )
 
 

@@ -196,11 +196,13 @@ def answer(
     delegated: LeafCert | None = None,
     validity: _dt.timedelta = _dt.timedelta(days=1),
     rogues: dict[tuple[CA, OCSPFault], LeafCert] | None = None,
+    pin_produced_at: bool = False,
 ) -> bytes:
     """The DER body a responder with ``fault`` sends for one CertID (no transport faults).
 
     The live responder and the offline fixtures share this, so an offline scenario holds
-    exactly the bytes its live responder would send.
+    exactly the bytes its live responder would send. ``pin_produced_at`` sets producedAt to
+    thisUpdate instead of the current time (reproducible offline fixtures).
     """
     if fault is OCSPFault.TRY_LATER:
         return _der(error_response(ocsp.OCSPResponseStatus.TRY_LATER))
@@ -223,6 +225,7 @@ def answer(
         responder=_signer(ca, fault, delegated, {} if rogues is None else rogues),
         nonce=nonce,
         hash_algorithm=hash_algorithm,
+        produced_at=this_update if pin_produced_at else None,
     )
     der = _der(response)
     return der[: len(der) // 2] if fault is OCSPFault.TRUNCATED else der

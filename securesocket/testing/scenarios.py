@@ -343,6 +343,11 @@ class _Builder:
         """Revoke ``cert`` a day before the validation time."""
         ca.revoke(cert, reason=x509.ReasonFlags.key_compromise, at=self.at - _dt.timedelta(days=1))
 
+    def staple(self, ca: CA, leaf: LeafCert) -> bytes:
+        """An OCSP answer about ``leaf`` from ``ca``, issued at `issued_at`, DER."""
+        response = ca.ocsp_response(leaf, at=self.issued_at, produced_at=self.issued_at)
+        return response.public_bytes(serialization.Encoding.DER)
+
     @property
     def issued_at(self) -> _dt.datetime:
         """thisUpdate for the scenario's CRLs, OCSP answers and staples."""
@@ -533,6 +538,7 @@ def _offline_answers(
             nonce=None,
             now=builder.issued_at,
             fault=builder.ocsp_fault,
+            pin_produced_at=True,
         )
         try:
             found.append(ocsp.load_der_ocsp_response(body))
@@ -696,7 +702,7 @@ def _revoked_via_staple(b: _Builder) -> _Recipe:
     root, inter = b.standard()
     leaf = b.leaf(inter, ocsp=b.endpoints.down("ocsp"), crl=None)
     b.revoke(inter, leaf)
-    staple = inter.ocsp_response(leaf, at=b.issued_at).public_bytes(serialization.Encoding.DER)
+    staple = b.staple(inter, leaf)
     return _Recipe(leaf, (inter.certificate,), (root.certificate,), staple=staple)
 
 
@@ -758,7 +764,7 @@ def _must_staple_without_staple(b: _Builder) -> _Recipe:
 def _must_staple_with_staple(b: _Builder) -> _Recipe:
     root, inter = b.standard()
     leaf = b.leaf(inter, must_staple=True)
-    staple = inter.ocsp_response(leaf, at=b.issued_at).public_bytes(serialization.Encoding.DER)
+    staple = b.staple(inter, leaf)
     return _Recipe(leaf, (inter.certificate,), (root.certificate,), staple=staple)
 
 
