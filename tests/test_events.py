@@ -95,6 +95,10 @@ class TestFormats:
             "eventPhase=2 bytesPending=0 bytesTotal=12.5]"
         )
 
+    def test_dispatcher_to_string(self) -> None:
+        """A dispatcher prints as AS3's Object.toString does."""
+        assert EventDispatcher().toString() == "[object EventDispatcher]"
+
     def test_format_to_string_takes_either_spelling(self) -> None:
         """formatToString accepts AS3 and Python field names."""
         event = ErrorEvent("error", text="x", error_id=7)
