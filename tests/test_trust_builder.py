@@ -165,3 +165,34 @@ class TestIssuerValidator:
         verifier = ChainVerifier(anchors=[root.certificate], trust="none")
         assert not verifier.issuer_validator(NOW)(signer.certificate)
         assert verifier.issuer_validator(NOW, [inter.certificate])(signer.certificate)
+
+
+class TestHostilePool:
+    def test_many_complete_decoy_paths_are_bounded(self) -> None:
+        """Fifty look-alike intermediates that each reach the anchor (with a bad signature):
+        the verdict comes after a bounded number of checked paths, and is not trusted."""
+        root = CA(common_name="Bounded Root")
+        fake_root = CA(common_name="Bounded Root")  # same name, other key
+        decoys = [fake_root.create_child_ca(common_name="Decoy").certificate for _ in range(50)]
+        real = root.create_child_ca(common_name="Decoy")
+        leaf = real.issue_cert("example.test").certificate
+        verifier = ChainVerifier(trust="none", anchors=[root.certificate])
+        result = verifier.verify(leaf, decoys, host=None, at=NOW)
+        assert result.status != S.TRUSTED
+        assert len(result.rejected_paths) <= 16
+        with_real = verifier.verify(leaf, [real.certificate, *decoys], host=None, at=NOW)
+        assert with_real.status == S.TRUSTED
+
+    def test_pool_order_does_not_change_the_verdict(self) -> None:
+        """Every rotation of a pool holding junk, decoys and the real chain gives trusted."""
+        root = CA(common_name="Order Root")
+        inter = root.create_child_ca(common_name="Order CA")
+        leaf = inter.issue_cert("example.test").certificate
+        decoy = CA(common_name="Order Root").create_child_ca(common_name="Order CA").certificate
+        stranger = CA(common_name="Stranger").certificate
+        pool = [decoy, inter.certificate, stranger, root.certificate]
+        for shift in range(len(pool)):
+            rotated = pool[shift:] + pool[:shift]
+            assert check(leaf, rotated, [root.certificate]).status == S.TRUSTED
+            without = [c for c in rotated if c is not inter.certificate]
+            assert check(leaf, without, [root.certificate]).status != S.TRUSTED

@@ -40,6 +40,7 @@ __all__ = ["ChainVerifier"]
 
 _PROFILES = ("webpki", "rfc5280")
 _MAX_REJECTED = 16
+_MAX_CHECKED_PATHS = 32
 _HOST_CHECKS = HostCheckCache()  # shared by every verifier, like the signature cache
 
 
@@ -186,8 +187,14 @@ class ChainVerifier:
             max_depth=self._max_depth,
             max_steps=self._max_steps,
         )
+        checked = 0
         for candidate in candidates:
             if candidate.complete:
+                if checked == _MAX_CHECKED_PATHS:
+                    # Each complete path costs signature checks: a hostile pool of look-alike
+                    # issuers must not turn one verification into thousands of them.
+                    break
+                checked += 1
                 report = validate_path(candidate.path, settings, self._cache)
                 entry = _Scored(candidate, report.problems, report.policies)
             else:
