@@ -31,9 +31,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 from typing import Any, ClassVar
 
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from OpenSSL import SSL
 
 from ._as3names import as3_aliases
@@ -52,6 +54,7 @@ __all__ = ["SecureSocket"]
 
 _REVOCATION_POLICIES = tuple(policy.value for policy in RevocationPolicy)
 _TRUST_SOURCES = ("platform", "certifi", "none")
+_PROFILES = ("webpki", "rfc5280")
 
 
 class _TLSSession:
@@ -92,6 +95,23 @@ class _TLSSession:
 
     def store_staple(self, ocsp_der: bytes) -> None:
         self.staple = ocsp_der or None
+
+
+@functools.lru_cache(maxsize=64)
+def shared_verifier(
+    trust: str, profile: str, anchors: tuple[bytes, ...], extra: tuple[bytes, ...]
+) -> ChainVerifier:
+    """One `ChainVerifier` per trust configuration, shared by the sockets that use it.
+
+    A verifier keeps per-certificate verdict caches, so sharing it means a new socket to a
+    known server does not redo the work; it is thread-safe and holds no per-connection state.
+    """
+    return ChainVerifier(
+        trust=trust,
+        profile=profile,
+        anchors=[x509.load_der_x509_certificate(der) for der in anchors],
+        extra=[x509.load_der_x509_certificate(der) for der in extra],
+    )
 
 
 def _rejection(host: str, verification: Verification) -> CertificateVerificationError:
@@ -140,13 +160,19 @@ class SecureSocket(Socket):
                 f"({', '.join(_TRUST_SOURCES)}), not {trust!r}.",
                 2008,
             )
+        if profile not in _PROFILES:
+            raise ArgumentError(
+                f"Error #2008: Parameter profile must be one of the accepted values "
+                f"({', '.join(_PROFILES)}), not {profile!r}.",
+                2008,
+            )
         self._options = ContextOptions(min_version)
         super().__init__()
         self._revocation = RevocationPolicy(str(revocation))
         self._trust = trust
         self._profile = profile
-        self._anchors: list[x509.Certificate] = []
-        self._extra: list[x509.Certificate] = []
+        self._anchors: tuple[bytes, ...] = ()
+        self._extra: tuple[bytes, ...] = ()
         self._verifier: ChainVerifier | None = None
         self._engine: TLSEngine | None = None
         self._session: _TLSSession | None = None
@@ -193,7 +219,11 @@ class SecureSocket(Socket):
                 f"Error #2004: One of the parameters is invalid. (not a DER certificate: {error})",
                 2004,
             ) from None
-        (self._anchors if trusted else self._extra).append(cert)
+        der = cert.public_bytes(Encoding.DER)
+        if trusted:
+            self._anchors = (*self._anchors, der)
+        else:
+            self._extra = (*self._extra, der)
         self._verifier = None
 
     # -- extras ------------------------------------------------------------------------------
@@ -233,9 +263,13 @@ class SecureSocket(Socket):
 
     def _transport_ready(self, attempt: ConnectAttempt, transport: asyncio.Transport) -> None:
         if self._verifier is None:
-            self._verifier = ChainVerifier(
-                trust=self._trust, profile=self._profile, anchors=self._anchors, extra=self._extra
-            )
+            try:
+                self._verifier = shared_verifier(
+                    self._trust, self._profile, self._anchors, self._extra
+                )
+            except Exception as error:  # e.g. an added anchor the verifier refuses
+                self._fail(attempt, IOError(socket_error_text(attempt.host, str(error)), 2031))
+                return
         self._session = _TLSSession(self._verifier, attempt.host)
         self._engine = TLSEngine(
             client_context(self._options), attempt.host, self._input, app_data=self._session

@@ -310,7 +310,13 @@ class TestFailures:
         sock.add_binary_chain_building_certificate(pki.root.der, True)
 
     @pytest.mark.parametrize(
-        "options", [{"revocation": "maybe"}, {"trust": "everything"}, {"min_version": "SSLv3"}]
+        "options",
+        [
+            {"revocation": "maybe"},
+            {"trust": "everything"},
+            {"min_version": "SSLv3"},
+            {"profile": "lenient"},
+        ],
     )
     def test_bad_options_are_argument_errors(self, options: dict[str, str]) -> None:
         """Unknown revocation policies, trust sources and versions are refused."""
