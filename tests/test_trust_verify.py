@@ -491,3 +491,43 @@ class TestCAExtendedKeyUsage:
         assert check(server_leaf, [server_ca], [root.certificate]).status == S.TRUSTED
         lenient = check(client_leaf, [client_ca], [root.certificate], profile="rfc5280")
         assert lenient.status == S.TRUSTED
+
+
+class TestLeafKeyUsage:
+    def test_key_usage_must_allow_tls(self) -> None:
+        """A leaf whose keyUsage is only contentCommitment cannot serve TLS (invalid); with
+        digitalSignature it can."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        root = CA(common_name="KU Root")
+        flags = dict.fromkeys(
+            (
+                "digital_signature", "content_commitment", "key_encipherment",
+                "data_encipherment", "key_agreement", "key_cert_sign", "crl_sign",
+                "encipher_only", "decipher_only",
+            ),
+            False,
+        )  # fmt: skip
+
+        def leaf_with(**usage: bool) -> x509.Certificate:
+            return (
+                x509.CertificateBuilder()
+                .subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "ku")]))
+                .issuer_name(root.certificate.subject)
+                .public_key(ec.generate_private_key(ec.SECP256R1()).public_key())
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(datetime(2025, 1, 1, tzinfo=UTC))
+                .not_valid_after(datetime(2040, 1, 1, tzinfo=UTC))
+                .add_extension(x509.KeyUsage(**{**flags, **usage}), critical=True)
+                .add_extension(
+                    x509.SubjectAlternativeName([x509.DNSName("example.test")]), critical=False
+                )
+                .sign(root.private_key, hashes.SHA256())
+            )
+
+        bad = check(leaf_with(content_commitment=True), [], [root.certificate])
+        assert bad.status == S.INVALID
+        assert [p.code for p in bad.problems] == ["key_usage"]
+        good = check(leaf_with(digital_signature=True), [], [root.certificate])
+        assert good.status == S.TRUSTED

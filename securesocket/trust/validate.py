@@ -85,6 +85,10 @@ def _profile_problems(info: CertInfo, depth: int, *, is_anchor: bool) -> list[Pr
     return found
 
 
+def _usable_for_tls(usage: x509.KeyUsage) -> bool:
+    return usage.digital_signature or usage.key_encipherment or usage.key_agreement
+
+
 def _leaf_problems(info: CertInfo, settings: Settings, *, is_anchor: bool) -> list[Problem]:
     found: list[Problem] = []
     if settings.purpose == "server":
@@ -95,6 +99,12 @@ def _leaf_problems(info: CertInfo, settings: Settings, *, is_anchor: bool) -> li
         if eku is not None and not allowed.intersection(eku):
             message = f"{_who(info)} is not for TLS servers (no serverAuth extended key usage)"
             found.append(problem("extended_key_usage", message, 0))
+        usage = info.key_usage
+        if usage is not None and not _usable_for_tls(usage):
+            # OpenSSL's rule for a TLS server certificate: the key must be allowed to sign or
+            # to carry the key exchange.
+            message = f"{_who(info)} may not be used for TLS (keyUsage)"
+            found.append(problem("key_usage", message, 0))
     if settings.profile == "webpki" and settings.purpose == "server" and not is_anchor:
         usage = info.key_usage
         if info.is_ca or (usage is not None and usage.key_cert_sign):
