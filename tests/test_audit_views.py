@@ -261,7 +261,7 @@ class TestConsole:
         text = render_matrix(_matrix())
         assert "soft-fail (AIR)" in text
         assert "trusted !" in text
-        assert "revoked-crl under off" in text
+        assert "a revoked certificate accepted (2 cells)" in text
         assert "MISMATCH revoked-crl under hard-fail: expected revoked, got trusted" in text
         assert "broken: could not run: RuntimeError" in text
         assert "outcomes differ" in text

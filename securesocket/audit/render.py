@@ -22,6 +22,7 @@ from .model import (
 
 _CODES = {"green": "32", "red": "31", "yellow": "33", "bold": "1", "dim": "2"}
 ACCEPTED_REVOKED_MARK = "!"
+ACCEPTED_UNCHECKED_MARK = "?"
 
 
 class Painter:
@@ -144,14 +145,27 @@ def accepts_revoked(row: MatrixRow, cell: MatrixCell) -> bool:
     return cell.actual is CertificateStatus.TRUSTED and revoked_elsewhere
 
 
+def accepts_unchecked(cell: MatrixCell) -> bool:
+    """Whether a checking policy trusted a path without a good revocation answer for every
+    certificate (none declared, or the sources failed): where a revoked certificate would
+    pass too. Under "off" nothing is checked by definition, so it is not marked."""
+    result = cell.result
+    if cell.policy == "off" or result is None or result.revocation is None:
+        return False
+    undecided = any(c.decision != "good" for c in result.revocation.certificates)
+    return cell.actual is CertificateStatus.TRUSTED and undecided
+
+
 def _cell_text(row: MatrixRow, cell: MatrixCell) -> tuple[str, str]:
     text = cell.actual.value
     if accepts_revoked(row, cell):
         text += f" {ACCEPTED_REVOKED_MARK}"
+    if accepts_unchecked(cell):
+        text += f" {ACCEPTED_UNCHECKED_MARK}"
     if not cell.matches:
         text += f" (expected {cell.expected.value})"
     style = "green" if cell.actual is CertificateStatus.TRUSTED else "red"
-    if accepts_revoked(row, cell):
+    if accepts_revoked(row, cell) or accepts_unchecked(cell):
         style = "yellow"
     return text, style
 
@@ -162,7 +176,9 @@ def _table(header: list[str], rows: Iterable[list[tuple[str, str]]], paint: Pain
     for row in body:
         for i, (text, _style) in enumerate(row):
             widths[i] = max(widths[i], len(text))
-    lines = ["  ".join(paint(h.ljust(w), "bold") for h, w in zip(header, widths, strict=True))]
+    titles = [h.ljust(w) for h, w in zip(header, widths, strict=True)]
+    titles[-1] = titles[-1].rstrip()
+    lines = ["  ".join(paint(title, "bold") for title in titles)]
     lines.append("  ".join("-" * w for w in widths))
     for row in body:
         cells = []
@@ -190,21 +206,22 @@ def render_matrix(report: MatrixReport, *, colour: bool = False) -> str:
         *_table(header, rows, paint),
         "",
     ]
-    holes = [
-        f"{row.scenario} under {cell.policy}"
-        for row in report.rows
-        for cell in row.cells
-        if accepts_revoked(row, cell)
-    ]
+    holes = sum(accepts_revoked(row, c) for row in report.rows for c in row.cells)
+    unchecked = sum(accepts_unchecked(c) for row in report.rows for c in row.cells)
     if holes:
         lines.append(
-            f"{ACCEPTED_REVOKED_MARK} = a revoked certificate accepted: "
-            + "; ".join(holes)
-            + ". A stricter policy in the same row catches it."
+            f"{ACCEPTED_REVOKED_MARK}  a revoked certificate accepted ({holes} cells): a stricter"
+            " policy in the same row reports it revoked."
+        )
+    if unchecked:
+        lines.append(
+            f"{ACCEPTED_UNCHECKED_MARK}  trusted with no revocation answer ({unchecked} cells: none"
+            " declared, or every source failed): a revoked certificate would pass here too."
         )
     failures = [row for row in report.rows if row.error is not None]
     for row in failures:
-        lines.append(paint(f"{row.scenario}: could not run: {row.error}", "red"))
+        reason = " | ".join(p.strip() for p in (row.error or "").splitlines() if p.strip())
+        lines.append(paint(f"{row.scenario}: could not run: {reason}", "red"))
     mismatches = [(row, c) for row in report.rows for c in row.cells if not c.matches]
     for row, cell in mismatches:
         lines.append(
