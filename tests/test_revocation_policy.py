@@ -3,6 +3,7 @@ method order, and the report's JSON view. Each accepting case has a rejecting tw
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -228,3 +229,16 @@ def test_offline_evaluation_lists_declared_urls_as_not_fetched() -> None:
     assert not report.accepted  # declared sources, no answer
     assert {a.outcome for a in leaf.attempts} == {Outcome.SKIPPED}
     assert {a.url for a in leaf.attempts} == {"http://127.0.0.1:9/", "http://127.0.0.1:9/i.crl"}
+
+
+def test_leaving_the_staple_out_of_the_order_does_not_lift_must_staple() -> None:
+    pki = make_pki(must_staple=True)
+    staple = der(pki.inter.ocsp_response(pki.leaf, at=NOW))
+    no_staple_method = RevocationRules.of("soft-fail").with_order("ocsp", "crl")
+    report = evaluate_offline(
+        pki.path, policy=no_staple_method, at=NOW, crls=pki.good_crls(), staple=staple
+    )
+    assert not report.accepted
+    assert "Must-Staple" in report.certificates[0].reason
+    lifted = dataclasses.replace(no_staple_method, enforce_must_staple=False)
+    assert evaluate_offline(pki.path, policy=lifted, at=NOW, crls=pki.good_crls()).accepted

@@ -183,12 +183,8 @@ class _Evidence:
             _declared(cert, depth),
             results,
             has_source=self.has_source(depth, results),
-            staple_required=(
-                depth == 0
-                and self.rules.enforce_must_staple
-                and Method.STAPLE in self.rules.order
-                and must_staple(cert)
-            ),
+            # Leaving STAPLE out of the order does not lift Must-Staple: only the flag does.
+            staple_required=depth == 0 and self.rules.enforce_must_staple and must_staple(cert),
         )
 
 

@@ -8,7 +8,6 @@ of the CRL; for indirect CRLs the issuer follows the certificateIssuer entry ext
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -112,11 +111,39 @@ class ParsedCrl:
 
 
 def serial_of(cert: x509.Certificate) -> int:
-    """The serial number, without the deprecation warning cryptography gives for a
-    non-positive one (PKITS 4.4.15): such a certificate must still be checkable."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return cert.serial_number
+    """The serial number, read from the DER of tbsCertificate.
+
+    cryptography warns (CryptographyDeprecationWarning) on every access to a non-positive serial
+    (PKITS 4.4.15), and silencing that with ``warnings.catch_warnings`` is not thread-safe (the
+    audit checks hosts in threads). The serial is the first INTEGER of the TBSCertificate
+    SEQUENCE, after the optional [0] version: two DER headers to step over.
+    """
+    tbs = cert.tbs_certificate_bytes
+    try:
+        position = _content_start(tbs, 0)
+        if tbs[position] == 0xA0:  # [0] EXPLICIT version
+            start = _content_start(tbs, position)
+            position = start + _content_length(tbs, position)
+        if tbs[position] == 0x02:
+            start = _content_start(tbs, position)
+            length = _content_length(tbs, position)
+            return int.from_bytes(tbs[start : start + length], "big", signed=True)
+    except IndexError:
+        pass
+    return cert.serial_number  # not reached for a certificate cryptography could parse
+
+
+def _content_length(der: bytes, position: int) -> int:
+    first = der[position + 1]
+    if first < 0x80:
+        return first
+    count = first & 0x7F
+    return int.from_bytes(der[position + 2 : position + 2 + count], "big")
+
+
+def _content_start(der: bytes, position: int) -> int:
+    first = der[position + 1]
+    return position + 2 + (0 if first < 0x80 else first & 0x7F)
 
 
 def load_crl(
@@ -160,19 +187,16 @@ def _index(crl: x509.CertificateRevocationList, origin: str, url: str | None) ->
     indirect = idp is not None and idp.indirect_crl
     positions: dict[object, int] = {}
     entry_issuer = issuer
-    with warnings.catch_warnings():
-        # Entries with negative serials (PKITS 4.4.15) load with a deprecation warning.
-        warnings.simplefilter("ignore")
-        for position, revoked in enumerate(crl):
-            for ext in revoked.extensions:  # empty for most entries: cheap
-                if isinstance(ext.value, x509.CertificateIssuer) and indirect:
-                    names = ext.value.get_values_for_type(x509.DirectoryName)
-                    if names:
-                        entry_issuer = names[0]
-                elif ext.critical and ext.oid not in _KNOWN_ENTRY_EXTENSIONS:
-                    problem = f"unknown critical CRL entry extension {ext.oid.dotted_string}"
-            serial = revoked.serial_number
-            positions[(entry_issuer, serial) if indirect else serial] = position
+    for position, revoked in enumerate(crl):
+        for ext in revoked.extensions:  # empty for most entries: cheap
+            if isinstance(ext.value, x509.CertificateIssuer) and indirect:
+                names = ext.value.get_values_for_type(x509.DirectoryName)
+                if names:
+                    entry_issuer = names[0]
+            elif ext.critical and ext.oid not in _KNOWN_ENTRY_EXTENSIONS:
+                problem = f"unknown critical CRL entry extension {ext.oid.dotted_string}"
+        serial = revoked.serial_number
+        positions[(entry_issuer, serial) if indirect else serial] = position
     return ParsedCrl(
         crl,
         origin,

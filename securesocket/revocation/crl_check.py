@@ -287,6 +287,7 @@ def check_crls(
     ca = is_ca(cert)
     attempts: list[Attempt] = []
     done: set[int] = set()
+    skipped: set[int] = set()
     covered: frozenset[x509.ReasonFlags] = frozenset()
     revoked = False
     for crl in ctx.crls:
@@ -319,7 +320,9 @@ def check_crls(
                 continue
             scope = _scope_problem(cert, ca, dp, crl)
             if scope:
-                attempts.append(_attempt(crl, Outcome.SKIPPED, f"out of scope: {scope}"))
+                if id(crl) not in skipped:  # once, even when several points name it
+                    skipped.add(id(crl))
+                    attempts.append(_attempt(crl, Outcome.SKIPPED, f"out of scope: {scope}"))
                 continue
             interim = _reasons(dp, crl)
             if interim <= covered:

@@ -20,7 +20,7 @@ from cryptography import x509
 from .._status import CertificateStatus
 from .crl import serial_of
 from .crl_check import MethodResult
-from .policy import RevocationPolicy, RevocationRules
+from .policy import Method, RevocationPolicy, RevocationRules
 from .report import (
     Attempt,
     CertificateDecision,
@@ -88,7 +88,7 @@ def decide_certificate(
         )
     good = next((r for r in results if r.outcome is Outcome.GOOD), None)
     if staple_required and not any(
-        a.method.value == "ocsp-staple" and a.outcome is Outcome.GOOD for a in attempts
+        a.method is Method.STAPLE and a.outcome is Outcome.GOOD for a in attempts
     ):
         return verdict(
             CertificateDecision.INDETERMINATE,
