@@ -56,8 +56,8 @@ class ContextOptions:
 
     Attributes:
         min_version: the lowest protocol version offered ("TLSv1.2" by default; TLS 1.3 is
-            always preferred). "TLSv1"/"TLSv1.1" only work where the OpenSSL build and its
-            security level still allow them.
+            always preferred). "TLSv1"/"TLSv1.1" work where the OpenSSL build still has them
+            (their Context runs at OpenSSL security level 0); SSLv3 is never accepted.
     """
 
     min_version: str = "TLSv1.2"
@@ -97,7 +97,13 @@ def _ocsp_callback(conn: SSL.Connection, ocsp_der: bytes, data: object) -> bool:
 def client_context(options: ContextOptions = ContextOptions()) -> SSL.Context:
     """The shared client Context for ``options`` (built on first use, then reused)."""
     ctx = SSL.Context(SSL.TLS_CLIENT_METHOD)
-    ctx.set_min_proto_version(TLS_VERSIONS[options.min_version])
+    minimum = TLS_VERSIONS[options.min_version]
+    ctx.set_min_proto_version(minimum)
+    if minimum < SSL.TLS1_2_VERSION:
+        # OpenSSL 3+ refuses TLS 1.0/1.1 at security level 1 (their PRF and signatures use
+        # SHA-1/MD5); an explicit legacy minimum is a request for exactly that, so only these
+        # Contexts drop to level 0. Certificates are still judged by the trust layer's profile.
+        ctx.set_cipher_list(b"DEFAULT:@SECLEVEL=0")
     ctx.set_options(SSL.OP_NO_COMPRESSION)
     ctx.set_verify(SSL.VERIFY_PEER, _verify_callback)
     ctx.set_ocsp_client_callback(_ocsp_callback)

@@ -57,6 +57,9 @@ def server_conn(
     pki: PKI, *, max_version: int = SSL.TLS1_3_VERSION, staple: bytes = b""
 ) -> SSL.Connection:
     ctx = SSL.Context(SSL.TLS_SERVER_METHOD)
+    if max_version < SSL.TLS1_2_VERSION:  # a legacy server: only its old version, any cipher
+        ctx.set_min_proto_version(max_version)
+        ctx.set_cipher_list(b"DEFAULT:@SECLEVEL=0")
     ctx.set_max_proto_version(max_version)
     ctx.use_certificate(pki.leaf.cert)
     ctx.use_privatekey(pki.leaf.key)
@@ -218,6 +221,19 @@ class TestHandshake:
         with pytest.raises(TLSError, match="TLS handshake failed"):
             handshake(engine, server_conn(pki, max_version=SSL.TLS1_2_VERSION))
         assert engine.state is EngineState.BROKEN
+
+    def test_legacy_minimum_reaches_a_tls11_server(self, pki: PKI) -> None:
+        """min_version TLSv1 can talk to a TLS 1.1-only server (where the build has it)."""
+        engine, _, _ = new_engine(pki, min_version="TLSv1")
+        events = handshake(engine, server_conn(pki, max_version=SSL.TLS1_1_VERSION))
+        assert [type(e) for e in events] == [HandshakeCompleted]
+        assert events[0].version == "TLSv1.1"  # type: ignore[attr-defined]
+
+    def test_default_minimum_refuses_a_tls11_server(self, pki: PKI) -> None:
+        """Twin: the default minimum (TLS 1.2) refuses the same server."""
+        engine, _, _ = new_engine(pki)
+        with pytest.raises(TLSError, match="protocol version"):
+            handshake(engine, server_conn(pki, max_version=SSL.TLS1_1_VERSION))
 
     def test_peer_eof_during_handshake_is_an_error(self, pki: PKI) -> None:
         """An EOF before the handshake finishes fails it, naming the peer's close."""
