@@ -170,3 +170,33 @@ class TestProgress:
             progress.close()
         assert quiet.getvalue() == ""
         assert "2/2" in loud.getvalue()
+
+
+class TestSharedRevocationSources:
+    def test_concurrent_audits_sharing_a_slow_crl_each_get_an_answer(self) -> None:
+        """Hosts audited at once whose leaf points at the same slow CRL all get a decision:
+        each worker thread has its own fetchers, so no audit awaits another loop's fetch."""
+        from securesocket.testing.ca import CA
+        from securesocket.testing.crl_server import CRLFault, CRLServer
+        from securesocket.testing.tls_servers import OpenSSLServer
+
+        with CRLServer(delay=0.5) as crls:
+            root = CA(common_name="Shared CRL Root")
+            inter = root.create_child_ca(
+                common_name="Shared CRL Intermediate", crl_url=crls.url("inter.crl")
+            )
+            leaf = inter.issue_cert("127.0.0.1")
+            crls.publish("inter.crl", inter.crl())
+            crls.set_fault("inter.crl", CRLFault.SLOW)  # answers, but only after the delay
+            with OpenSSLServer(leaf) as server:
+                options = (
+                    ("anchors", (root.cert_der,)),
+                    ("revocation", "hard-fail"),
+                    ("timeout", 20.0),
+                    ("trust", "none"),
+                )
+                target = Target("127.0.0.1", server.port, "127.0.0.1")
+                results = list(thread_mapper([AuditCall(target, options)] * 4, 4))
+        assert [r.outcome.value for r in results] == ["trusted"] * 4
+        decisions = {r.revocation.certificates[0].decision for r in results if r.revocation}
+        assert decisions == {"good"}
