@@ -77,6 +77,7 @@ def _write_scenario(root: Path, m: Materials) -> dict[str, object]:
         "host": m.host,
         "expected": {policy: scenario.expected[policy].value for policy in POLICIES},
         "chain_building": chain_building,
+        "reachable_crls": [f"crl/{path}" for path in m.reachable_crl_paths],
         "crl_faults": {path: fault.value for path, fault in sorted(m.crl_faults.items())},
         "ocsp_fault": m.ocsp_fault.value,
         "files": dict(sorted(files.items())),

@@ -72,6 +72,8 @@ __all__ = [
     "LiveScenario",
     "Materials",
     "Scenario",
+    "crl_urls",
+    "ocsp_url",
 ]
 
 UTC = _dt.UTC
@@ -164,6 +166,7 @@ class Materials:
             that names it (parseable answers only).
         staple: the OCSP response the server staples, DER, or None.
         cas: the scenario's CAs by label.
+        endpoints: the service URLs the certificates name.
     """
 
     name: str
@@ -180,19 +183,42 @@ class Materials:
     ocsp_responses: tuple[ocsp.OCSPResponse, ...]
     staple: bytes | None
     cas: Mapping[str, CA]
+    endpoints: Endpoints
 
     @property
     def crls(self) -> tuple[x509.CertificateRevocationList, ...]:
-        """The CRLs a client could fetch (served without a fault, and parseable)."""
+        """The CRLs a client can fetch (see `reachable_crl_paths`), parsed."""
+        return tuple(
+            x509.load_der_x509_crl(self.crl_files[path]) for path in self.reachable_crl_paths
+        )
+
+    @property
+    def reachable_crl_paths(self) -> tuple[str, ...]:
+        """CRL server paths a distribution point on the path names, served without a fault,
+        that parse as CRLs. (A CA's CRL that no certificate points to is not among them: a
+        client has no way to find it.)"""
+        prefix = self.endpoints.crl_base + "/"
+        wanted = {
+            url.removeprefix(prefix)
+            for cert in self.path_certificates
+            for url in crl_urls(cert)
+            if url.startswith(prefix)
+        }
         found = []
-        for path, body in sorted(self.crl_files.items()):
+        for path in sorted(wanted):
             if self.crl_faults.get(path, CRLFault.NONE) is not CRLFault.NONE:
                 continue
             try:
-                found.append(x509.load_der_x509_crl(body))
+                x509.load_der_x509_crl(self.crl_files.get(path, b""))
             except ValueError:
                 continue
+            found.append(path)
         return tuple(found)
+
+    @property
+    def path_certificates(self) -> tuple[x509.Certificate, ...]:
+        """The leaf, what the server sends, and the chain-building certificates."""
+        return (self.leaf.certificate, *self.sent, *(c.certificate for c in self.chain_building))
 
     @property
     def trusted(self) -> tuple[x509.Certificate, ...]:
@@ -432,6 +458,7 @@ class Scenario:
             ocsp_responses=_offline_answers(on_path, ocsp_cas, builder),
             staple=made.staple,
             cas=dict(builder.cas),
+            endpoints=endpoints,
         )
 
     @contextmanager
@@ -498,7 +525,8 @@ def _der(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.DER)
 
 
-def _ocsp_url(cert: x509.Certificate) -> str | None:
+def ocsp_url(cert: x509.Certificate) -> str | None:
+    """The OCSP responder URL in ``cert``'s AIA, or None."""
     try:
         aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
     except x509.ExtensionNotFound:
@@ -507,6 +535,20 @@ def _ocsp_url(cert: x509.Certificate) -> str | None:
         if description.access_method == AuthorityInformationAccessOID.OCSP:
             return str(description.access_location.value)
     return None
+
+
+def crl_urls(cert: x509.Certificate) -> tuple[str, ...]:
+    """The URLs of ``cert``'s CRL distribution points."""
+    try:
+        points = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    except x509.ExtensionNotFound:
+        return ()
+    return tuple(
+        str(name.value)
+        for point in points
+        for name in point.full_name or ()
+        if isinstance(name, x509.UniformResourceIdentifier)
+    )
 
 
 def _issuer_of(cert: x509.Certificate, cas: tuple[CA, ...]) -> CA | None:
@@ -529,7 +571,7 @@ def _offline_answers(
     found = []
     for cert in path:
         issuer = _issuer_of(cert, cas)
-        if issuer is None or _ocsp_url(cert) != builder.endpoints.ocsp_url:
+        if issuer is None or ocsp_url(cert) != builder.endpoints.ocsp_url:
             continue
         body = answer(
             issuer,
