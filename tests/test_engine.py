@@ -363,6 +363,14 @@ class TestGarbage:
         assert plaintext.peek_all() == b"valid data"
 
 
+def server_recv(server: SSL.Connection) -> bytes:
+    """What the server can read now (b"" when it needs more bytes)."""
+    try:
+        return server.recv(65536)
+    except SSL.WantReadError:
+        return b""
+
+
 def server_send(server: SSL.Connection, pending: bytes) -> bytes:
     """Send what the server can; a write stalled by the renegotiation stays pending."""
     try:
@@ -394,10 +402,7 @@ class TestRenegotiation:
             to_server = engine.data_to_send()
             if to_server:
                 server.bio_write(to_server)
-            try:
-                received += server.recv(65536)
-            except SSL.WantReadError:
-                pass
+            received += server_recv(server)
             server_pending += f"server chunk {i};".encode()
             server_pending = server_send(server, server_pending)
             engine.receive_data(server_output(server))
@@ -406,10 +411,7 @@ class TestRenegotiation:
             to_server = engine.data_to_send()
             if to_server:
                 server.bio_write(to_server)
-            try:
-                received += server.recv(65536)
-            except SSL.WantReadError:
-                pass
+            received += server_recv(server)
             server_pending = server_send(server, server_pending)
             to_client = server_output(server)
             if not to_server and not to_client:
