@@ -47,7 +47,7 @@ def test_unparseable_crls_carry_a_problem(data: bytes) -> None:
 
 def test_pem_der_and_objects_load_alike() -> None:
     ca = CA()
-    ca.revoke(ca.issue_cert("a.test", serial=77))
+    ca.revoke(ca.issue_cert("a.test", serial=77), at=NOW - dt.timedelta(hours=1))
     crl = ca.crl(at=NOW)
     forms = [crl, der(crl), crl.public_bytes(serialization.Encoding.PEM)]
     for form in forms:
