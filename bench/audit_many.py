@@ -27,7 +27,8 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from securesocket.audit.hosts import Summary, run_hosts
 from securesocket.audit.model import Target
-from securesocket.testing.ca import CA
+from securesocket.testing.ca import CA, LeafCert
+from securesocket.testing.crl_server import CRLServer
 from securesocket.testing.tls_servers import OpenSSLServer
 
 
@@ -59,10 +60,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--servers", type=int, default=4, help="s_server processes")
     parser.add_argument("--concurrency", type=int, default=32, help="audits in flight")
     parser.add_argument("--revocation", default="soft-fail")
+    parser.add_argument(
+        "--crl", action="store_true", help="the leaf declares a CRL served on loopback"
+    )
     args = parser.parse_args(argv)
 
-    root = CA(common_name="Bench Root")
-    leaf = root.create_child_ca(common_name="Bench Intermediate").issue_cert("*.bench.test")
+    with contextlib.ExitStack() as stack:
+        crls = stack.enter_context(CRLServer()) if args.crl else None
+        crl_url = crls.url("inter.crl") if crls else None
+        root = CA(common_name="Bench Root")
+        inter = root.create_child_ca(common_name="Bench Intermediate", crl_url=crl_url)
+        leaf = inter.issue_cert("*.bench.test")
+        if crls:
+            crls.publish("inter.crl", inter.crl())
+        return _run(args, stack, root, leaf, crls)
+
+
+def _run(
+    args: argparse.Namespace,
+    stack: contextlib.ExitStack,
+    root: CA,
+    leaf: LeafCert,
+    crls: CRLServer | None,
+) -> int:
     options = {
         "revocation": args.revocation,
         "trust": "none",
@@ -72,28 +92,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         "timeout": 30.0,
     }
     rss_before = _max_rss_mib()
-    with contextlib.ExitStack() as stack:
-        servers = [stack.enter_context(OpenSSLServer(leaf)) for _ in range(args.servers)]
-        targets = [
-            Target("127.0.0.1", servers[i % len(servers)].port, f"h{i}.bench.test")
-            for i in range(args.hosts)
-        ]
-        out_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-        summary = Summary(requested=len(targets))
-        start = time.perf_counter()
-        with (out_dir / "out.jsonl").open("w", encoding="utf-8") as sink:
-            run_hosts(
-                targets,
-                options=options,
-                concurrency=args.concurrency,
-                out=sink,
-                summary=summary,
-                progress_stream=sys.stderr,
-            )
-        elapsed = time.perf_counter() - start
-        output_mib = (out_dir / "out.jsonl").stat().st_size / 2**20
-        root_pem = root.certificate.public_bytes(Encoding.PEM).decode()
-        baseline = _stdlib_rate(targets, root_pem, args.concurrency)
+    servers = [stack.enter_context(OpenSSLServer(leaf)) for _ in range(args.servers)]
+    targets = [
+        Target("127.0.0.1", servers[i % len(servers)].port, f"h{i}.bench.test")
+        for i in range(args.hosts)
+    ]
+    out_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+    summary = Summary(requested=len(targets))
+    start = time.perf_counter()
+    with (out_dir / "out.jsonl").open("w", encoding="utf-8") as sink:
+        run_hosts(
+            targets,
+            options=options,
+            concurrency=args.concurrency,
+            out=sink,
+            summary=summary,
+            progress_stream=sys.stderr,
+        )
+    elapsed = time.perf_counter() - start
+    output_mib = (out_dir / "out.jsonl").stat().st_size / 2**20
+    rss_peak = _max_rss_mib()
+    root_pem = root.certificate.public_bytes(Encoding.PEM).decode()
+    baseline = _stdlib_rate(targets, root_pem, args.concurrency)
     trusted = summary.outcomes.get("trusted", 0)
     print(
         f"audited {summary.audited} loopback endpoints ({args.servers} s_server processes,"
@@ -106,7 +126,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"  stdlib ssl handshake + verify only, same targets and concurrency: {baseline:.0f}/s"
         f" (audit / stdlib = {rate / baseline:.2f}; stdlib is OpenSSL 3.0, ours is cryptography's)"
     )
-    print(f"  peak RSS {_max_rss_mib():.0f} MiB (before the run {rss_before:.0f} MiB)")
+    print(f"  peak RSS {rss_peak:.0f} MiB (before the run {rss_before:.0f} MiB)")
+    if crls is not None:
+        print(f"  CRL fetches: {len(crls.requests)} (per-thread CRL caches)")
     print(f"  JSON Lines written: {output_mib:.1f} MiB")
     print(f"  {platform.python_implementation()} {platform.python_version()}, {platform.machine()}")
     return 0 if trusted == summary.audited == args.hosts else 1
