@@ -49,8 +49,8 @@ class PinnedHooks:
 
 
 @pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> PKI:
-    return make_pki(tmp_path_factory.mktemp("engine-pki"))
+def pki() -> PKI:
+    return make_pki()
 
 
 def server_conn(
@@ -61,9 +61,9 @@ def server_conn(
         ctx.set_min_proto_version(max_version)
         ctx.set_cipher_list(b"DEFAULT:@SECLEVEL=0")
     ctx.set_max_proto_version(max_version)
-    ctx.use_certificate(pki.leaf.cert)
-    ctx.use_privatekey(pki.leaf.key)
-    ctx.add_extra_chain_cert(pki.intermediate.cert)
+    ctx.use_certificate(pki.leaf.certificate)
+    ctx.use_privatekey(pki.leaf.private_key)
+    ctx.add_extra_chain_cert(pki.intermediate.certificate)
     if staple:
         ctx.set_ocsp_server_callback(lambda conn, data: staple)
     conn = SSL.Connection(ctx, None)

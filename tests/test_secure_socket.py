@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import ssl
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from securesocket._bytearray import ByteArray
 from securesocket._secure_socket import SecureSocket
 from securesocket._status import CertificateStatus
 from securesocket.exceptions import (
@@ -20,28 +19,28 @@ from securesocket.exceptions import (
     IOError,
     SecurityError,
 )
-from tests.test_socket import Recorder, refused_port, run
+from securesocket.testing.tls_servers import OpenSSLServer, PythonTLSServer
+from tests.test_socket import Recorder, run
 from tests.tls_helpers import (
     NOW,
     PKI,
-    PythonTLSServer,
-    make_leaf,
+    ScriptedTLSServer,
     make_pki,
-    ocsp_response,
-    openssl_rev_server,
+    ocsp_staple,
+    refused_port,
     silent_listener,
 )
 
 
 @pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> PKI:
-    return make_pki(tmp_path_factory.mktemp("secure-socket-pki"))
+def pki() -> PKI:
+    return make_pki()
 
 
 def trusting(pki: PKI, **options: Any) -> SecureSocket:
     """A SecureSocket that trusts only the test root."""
     sock = SecureSocket(trust="none", **options)
-    sock.add_binary_chain_building_certificate(pki.root.der, True)
+    sock.add_binary_chain_building_certificate(pki.root_der, True)
     return sock
 
 
@@ -53,10 +52,11 @@ async def read_line(sock: SecureSocket, rec: Recorder) -> str:
 
 
 class TestOpenSSLPeer:
-    @pytest.mark.parametrize("version", ["-tls1_2", "-tls1_3"])
-    def test_trusted_server_connects_and_echoes(self, pki: PKI, version: str) -> None:
+    @pytest.mark.parametrize("version", ["1.2", "1.3"])
+    def test_trusted_server_connects_and_echoes(self, pki: PKI, version: Any) -> None:
         """With the root added as an anchor: connect, status trusted, data round trip."""
-        with openssl_rev_server(pki, version=version) as port:
+        with OpenSSLServer(pki.leaf, tls_version=version) as server:
+            port = server.port
 
             async def body() -> None:
                 sock = trusting(pki)
@@ -67,7 +67,7 @@ class TestOpenSSLPeer:
                 assert sock.server_certificate_status == CertificateStatus.TRUSTED
                 assert sock.server_certificate is not None
                 assert sock.verification is not None
-                assert sock.verification.path[0] == pki.leaf.cert
+                assert sock.verification.path[0] == pki.leaf.certificate
                 sock.write_utf_bytes("hello TLS\n")
                 sock.flush()
                 assert await read_line(sock, rec) == "SLT olleh\n"
@@ -76,10 +76,11 @@ class TestOpenSSLPeer:
 
             run(body)
 
-    @pytest.mark.parametrize("version", ["-tls1_2", "-tls1_3"])
-    def test_untrusted_server_gives_io_error_never_connect(self, pki: PKI, version: str) -> None:
+    @pytest.mark.parametrize("version", ["1.2", "1.3"])
+    def test_untrusted_server_gives_io_error_never_connect(self, pki: PKI, version: Any) -> None:
         """Twin: without the anchor, ioError with status untrustedSigners; never connect."""
-        with openssl_rev_server(pki, version=version) as port:
+        with OpenSSLServer(pki.leaf, tls_version=version) as server:
+            port = server.port
 
             async def body() -> None:
                 sock = SecureSocket(trust="none")
@@ -100,7 +101,8 @@ class TestOpenSSLPeer:
 
     def test_platform_roots_do_not_trust_a_private_root(self, pki: PKI) -> None:
         """The default (platform) trust does not accept the private test root."""
-        with openssl_rev_server(pki) as port:
+        with OpenSSLServer(pki.leaf) as server:
+            port = server.port
 
             async def body() -> None:
                 sock = SecureSocket()
@@ -111,10 +113,11 @@ class TestOpenSSLPeer:
 
             run(body)
 
-    def test_wrong_host_is_principal_mismatch(self, tmp_path: Path) -> None:
-        """A certificate for another name gives principalMismatch (twin: its own name works)."""
-        other = make_pki(tmp_path / "other", names=("other.example",))
-        with openssl_rev_server(other) as port:
+    def test_wrong_host_is_principal_mismatch(self) -> None:
+        """A certificate for another name gives principalMismatch."""
+        other = make_pki(("other.example",))
+        with OpenSSLServer(other.leaf) as server:
+            port = server.port
 
             async def body() -> None:
                 sock = trusting(other)
@@ -129,7 +132,8 @@ class TestOpenSSLPeer:
 
     def test_missing_intermediate_can_be_added_untrusted(self, pki: PKI) -> None:
         """A server that omits its intermediate fails; adding it (trusted=False) fixes it."""
-        with openssl_rev_server(pki, send_chain=False) as port:
+        with OpenSSLServer(pki.leaf, chain=()) as server:
+            port = server.port
 
             async def body() -> None:
                 sock = trusting(pki)
@@ -137,7 +141,7 @@ class TestOpenSSLPeer:
                 with pytest.raises(CertificateVerificationError):
                     await sock.connect("localhost", port)
                 assert sock.server_certificate_status == "untrustedSigners"
-                sock.add_binary_chain_building_certificate(pki.intermediate.der, False)
+                sock.add_binary_chain_building_certificate(pki.intermediate.cert_der, False)
                 await sock.connect("localhost", port)
                 assert sock.server_certificate_status == "trusted"
                 sock.close()
@@ -146,17 +150,15 @@ class TestOpenSSLPeer:
 
 
 class TestPythonPeer:
-    def test_echo_then_local_close_sends_close_notify(self, pki: PKI) -> None:
-        """Echo through a Python ssl server; our close() ends its read cleanly."""
-        with PythonTLSServer(pki, "echo") as server:
+    def test_echo_through_a_python_server(self, pki: PKI) -> None:
+        """75 KiB echoed through a Python ssl server arrive intact; close() gives no event."""
+        with PythonTLSServer(pki.leaf) as server:
 
             async def body() -> None:
                 sock = trusting(pki)
                 rec = Recorder(sock)
                 await sock.connect("127.0.0.1", server.port)
                 payload = bytes(range(256)) * 300
-                from securesocket._bytearray import ByteArray
-
                 sock.write_bytes(ByteArray(payload))
                 sock.flush()
                 while sock.bytes_available < len(payload):
@@ -165,16 +167,32 @@ class TestPythonPeer:
                 sock.read_bytes(target)
                 assert bytes(target) == payload
                 sock.close()
-                await asyncio.sleep(0.2)
+                await asyncio.sleep(0.05)
                 assert "close" not in rec.types()
 
             run(body)
-            assert server.handshakes == 1
-            assert server.errors == []  # the server saw close_notify, not a broken stream
+            assert server.handshake_errors == []
+
+    def test_local_close_sends_close_notify(self, pki: PKI) -> None:
+        """Our close() ends the stream with close_notify: the server sees a clean end."""
+        with ScriptedTLSServer(pki, ending="await_close") as server:
+
+            async def body() -> None:
+                sock = trusting(pki)
+                Recorder(sock)
+                await sock.connect("127.0.0.1", server.port)
+                sock.close()
+                for _ in range(100):
+                    if server.endings:
+                        break
+                    await asyncio.sleep(0.02)
+
+            run(body)
+            assert server.endings == ["clean"]
 
     def test_remote_close_with_close_notify(self, pki: PKI) -> None:
         """The server's close_notify gives one close event; the data stays readable."""
-        with PythonTLSServer(pki, "greet-close", greeting=b"bye now") as server:
+        with ScriptedTLSServer(pki, greeting=b"bye now", ending="close_notify") as server:
 
             async def body() -> None:
                 sock = trusting(pki)
@@ -190,7 +208,7 @@ class TestPythonPeer:
 
     def test_truncated_close_is_flagged(self, pki: PKI) -> None:
         """Twin: a TCP close without close_notify is a close flagged as truncated."""
-        with PythonTLSServer(pki, "greet-truncate", greeting=b"cut") as server:
+        with ScriptedTLSServer(pki, greeting=b"cut", ending="truncate") as server:
 
             async def body() -> None:
                 sock = trusting(pki)
@@ -204,7 +222,7 @@ class TestPythonPeer:
 
     def test_tls12_only_server_with_min_version_13_fails(self, pki: PKI) -> None:
         """min_version TLSv1.3 against a TLS 1.2-only server: ioError, status invalid."""
-        with PythonTLSServer(pki, "echo", tls_max=ssl.TLSVersion.TLSv1_2) as server:
+        with PythonTLSServer(pki.leaf, tls_version="1.2") as server:
 
             async def body() -> None:
                 sock = trusting(pki, min_version="TLSv1.3")
@@ -219,19 +237,17 @@ class TestPythonPeer:
 
             run(body)
 
-    def test_expired_certificate_is_expired(self, pki: PKI, tmp_path: Path) -> None:
+    def test_expired_certificate_is_expired(self, pki: PKI) -> None:
         """An expired leaf gives ioError with status expired."""
-        expired = make_leaf(
-            pki.intermediate,
+        expired = pki.intermediate.issue_cert(
+            "localhost",
+            "127.0.0.1",
             not_before=NOW - dt.timedelta(days=30),
             not_after=NOW - dt.timedelta(days=1),
+            ocsp_url=None,
+            crl_url=None,
         )
-        directory = tmp_path / "expired"
-        directory.mkdir()
-        (directory / "leaf.pem").write_bytes(expired.pem)
-        (directory / "leaf.key").write_bytes(expired.key_pem)
-        (directory / "fullchain.pem").write_bytes(expired.pem + pki.intermediate.pem)
-        with PythonTLSServer(PKI(pki.root, pki.intermediate, expired, directory)) as server:
+        with PythonTLSServer(expired) as server:
 
             async def body() -> None:
                 sock = trusting(pki)
@@ -306,8 +322,8 @@ class TestFailures:
         """PEM is refused (DER only); twin: the same certificate as DER is accepted."""
         sock = SecureSocket()
         with pytest.raises(ArgumentError, match="#2004"):
-            sock.add_binary_chain_building_certificate(pki.root.pem, True)
-        sock.add_binary_chain_building_certificate(pki.root.der, True)
+            sock.add_binary_chain_building_certificate(pki.root.cert_pem.bytes(), True)
+        sock.add_binary_chain_building_certificate(pki.root_der, True)
 
     @pytest.mark.parametrize(
         "options",
@@ -332,25 +348,20 @@ class TestFailures:
 
 
 @pytest.fixture(scope="module")
-def ocsp_pki(tmp_path_factory: pytest.TempPathFactory) -> PKI:
+def ocsp_pki() -> PKI:
     """A leaf that declares an OCSP responder on a port where nothing listens."""
-    return make_pki(
-        tmp_path_factory.mktemp("ocsp-pki"),
-        ocsp_url=f"http://127.0.0.1:{refused_port()}/ocsp",
-    )
+    return make_pki(ocsp_url=f"http://127.0.0.1:{refused_port()}/ocsp")
 
 
 class TestRevocation:
     @pytest.mark.parametrize(
         ("revoked", "status"), [(True, "revoked"), (False, "trusted")], ids=["revoked", "good"]
     )
-    def test_stapled_ocsp_answer_decides(
-        self, ocsp_pki: PKI, tmp_path: Path, revoked: bool, status: str
-    ) -> None:
+    def test_stapled_ocsp_answer_decides(self, ocsp_pki: PKI, revoked: bool, status: str) -> None:
         """A stapled "revoked" gives ioError + revoked; a stapled "good" connects."""
-        staple = tmp_path / "staple.der"
-        staple.write_bytes(ocsp_response(ocsp_pki.leaf, ocsp_pki.intermediate, revoked=revoked))
-        with openssl_rev_server(ocsp_pki, staple=staple) as port:
+        staple = ocsp_staple(ocsp_pki, revoked=revoked)
+        with OpenSSLServer(ocsp_pki.leaf, staple=staple) as server:
+            port = server.port
 
             async def body() -> None:
                 sock = trusting(ocsp_pki)
@@ -368,7 +379,7 @@ class TestRevocation:
                 assert sock.revocation_report is not None
                 assert sock.revocation_report.accepted is not revoked
                 assert sock.verification is not None
-                assert sock.verification.path[0] == ocsp_pki.leaf.cert
+                assert sock.verification.path[0] == ocsp_pki.leaf.certificate
                 assert sock.verification.status == status
                 # serverCertificate exists only for an established secure connection.
                 assert (sock.server_certificate is None) is revoked
@@ -380,7 +391,8 @@ class TestRevocation:
     )
     def test_unreachable_responder_by_policy(self, ocsp_pki: PKI, policy: str, status: str) -> None:
         """The declared responder is down: soft-fail connects, hard-fail gives invalid."""
-        with openssl_rev_server(ocsp_pki) as port:
+        with OpenSSLServer(ocsp_pki.leaf) as server:
+            port = server.port
 
             async def body() -> None:
                 sock = trusting(ocsp_pki, revocation=policy)

@@ -17,6 +17,7 @@ from securesocket._events import Event
 from securesocket._socket import DEFAULT_TIMEOUT_MS, Socket
 from securesocket.exceptions import EOFError, IOError, SecurityError
 from tests import strategies
+from tests.tls_helpers import refused_port
 
 
 T = TypeVar("T")
@@ -89,12 +90,6 @@ async def echo_server(mode: str = "echo", payload: bytes = b"") -> AsyncIterator
     finally:
         server.close()
         await server.wait_closed()
-
-
-def refused_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])  # closed again: nothing listens there
 
 
 class TestConnect:
