@@ -306,3 +306,23 @@ class TestRevocationRows:
         text = render_result(result)
         assert "/inter.crl: revoked" in text
         assert "keyCompromise" in text or "key_compromise" in text
+
+
+def test_matrix_as_a_real_process() -> None:
+    """`python -m securesocket audit --matrix --scenario ...` runs end to end in a subprocess."""
+    import subprocess
+    import sys
+
+    catalogue = _real_catalogue()
+    name = "good" if "good" in catalogue else next(iter(catalogue))
+    proc = subprocess.run(
+        [sys.executable, "-m", "securesocket", "audit", "--matrix", "--scenario", name, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=100,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    jsonschema.validate(data, audit_schema())
+    assert [row["scenario"] for row in data["rows"]] == [name]
