@@ -65,6 +65,18 @@ class TestHostList:
             f"127.0.0.1:{silent}": "invalid",
         }
 
+    def test_a_line_that_is_not_utf8_is_one_bad_line(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Undecodable bytes spoil only their own line; the next line is still audited."""
+        hosts = tmp_path / "hosts.txt"
+        with refused_port() as port:
+            hosts.write_bytes(b"\xff\xfe\x00garbage\n127.0.0.1:" + str(port).encode() + b"\n")
+            assert main(["audit", "--hosts", str(hosts)]) == 3
+        captured = capsys.readouterr()
+        assert "line 1: " in captured.err
+        assert [json.loads(line)["target"]["port"] for line in captured.out.splitlines()] == [port]
+
     def test_only_bad_lines_exits_2(
         self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
@@ -82,7 +94,8 @@ class TestHostList:
         """'-' reads the list from stdin; without --output, JSON Lines go to stdout."""
         with refused_port() as first, refused_port() as second:
             monkeypatch.setattr(
-                "sys.stdin", io.StringIO(f"127.0.0.1:{first}\n127.0.0.1:{second}\n")
+                "sys.stdin",
+                io.TextIOWrapper(io.BytesIO(f"127.0.0.1:{first}\n127.0.0.1:{second}\n".encode())),
             )
             assert main(["audit", "--hosts", "-"]) == 3
         lines = capsys.readouterr().out.splitlines()

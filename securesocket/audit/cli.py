@@ -274,11 +274,10 @@ def _run_matrix(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
 def _run_many(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     options = _audit_options(args)
     try:
-        if args.hosts == "-":
-            lines = sys.stdin.read().splitlines()
-        else:
-            lines = Path(args.hosts).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
+        # Bytes, decoded per line: a line that is not UTF-8 is one bad line, not a bad file.
+        data = sys.stdin.buffer.read() if args.hosts == "-" else Path(args.hosts).read_bytes()
+        lines = data.decode("utf-8", errors="replace").splitlines()
+    except OSError as exc:
         raise UsageError(f"--hosts {args.hosts}: cannot read it: {exc}") from exc
     targets, errors = read_host_list(lines)
     for error in errors:
