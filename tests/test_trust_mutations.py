@@ -5,6 +5,7 @@ helper's fault."""
 
 from __future__ import annotations
 
+import json
 import warnings
 from datetime import UTC, datetime
 
@@ -273,3 +274,23 @@ def test_verify_rejects_wrong_argument_types(world) -> None:
         verifier.verify(leaf, [], host=b"example.test", at=NOW)  # type: ignore[arg-type]
     with pytest.raises(ArgumentError, match="datetime"):
         verifier.verify(leaf, [], host=None, at="2030-01-01")  # type: ignore[arg-type]
+
+
+def test_unparseable_names_are_reported_not_raised(world) -> None:
+    """A leaf or an intermediate whose CN has an invalid string tag: a verdict and a JSON
+    report, never an exception (found by fuzzing to_dict)."""
+    root, inter, leaf = world
+    cn_utf8, cn_bad = b"\x55\x04\x03\x0c", b"\x55\x04\x03\x0d"
+    bad_leaf_der = leaf.public_bytes(Encoding.DER).replace(cn_utf8, cn_bad, 1)
+    bad_inter_der = inter.certificate.public_bytes(Encoding.DER).replace(cn_utf8, cn_bad)
+    verifier = ChainVerifier(trust="none", anchors=[root.certificate])
+    bad_leaf = x509.load_der_x509_certificate(bad_leaf_der)
+    bad_inter = x509.load_der_x509_certificate(bad_inter_der)
+    for cert, pool in ((bad_leaf, [inter.certificate]), (leaf, [bad_inter])):
+        result = verifier.verify(cert, pool, host="example.test", at=NOW)
+        assert not result.trusted
+        assert json.dumps(result.to_dict())
+    assert (
+        verifier.verify(bad_leaf, [inter.certificate], host=None, at=NOW).problems[0].code
+        == "malformed"
+    )

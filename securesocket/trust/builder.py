@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from .certinfo import CertInfo
-from .distinguished_names import NameKey
+from .distinguished_names import NameKey, issuer_text
 
 
 __all__ = ["Candidate", "CertificateIndex", "build_paths"]
@@ -137,5 +137,5 @@ def build_paths(
 
 
 def _dead_end(top: CertInfo) -> str:
-    issuer = top.cert.issuer.rfc4514_string()
+    issuer = issuer_text(top.cert)
     return f"no certificate for issuer {issuer!r} among the anchors or the supplied certificates"

@@ -103,7 +103,7 @@ def _parse(cert: x509.Certificate, der: bytes) -> CertInfo:
     try:
         subject = name_key(cert.subject)
         issuer = name_key(cert.issuer)
-    except ValueError as exc:
+    except (ValueError, TypeError) as exc:
         # Names that do not parse match nothing: a key no real name can have.
         unique: NameKey = ((("unparseable", der),),)
         malformed = f"unparseable name ({exc})"
@@ -115,7 +115,9 @@ def _parse(cert: x509.Certificate, der: bytes) -> CertInfo:
         extensions = _extensions(cert)
     except x509.DuplicateExtension as exc:
         return CertInfo(cert, der, subject, issuer, malformed=f"duplicated extension ({exc})")
-    except ValueError as exc:
+    except (ValueError, TypeError, x509.UnsupportedGeneralNameType) as exc:
+        # x400Address / EDIPartyName names are refused by cryptography, not parsed; some bad
+        # attribute encodings surface as TypeError from its constructors.
         return CertInfo(cert, der, subject, issuer, malformed=f"unparseable extension ({exc})")
     found: dict[x509.ObjectIdentifier, x509.ExtensionType] = {}
     unknown: list[str] = []

@@ -14,7 +14,7 @@ from functools import lru_cache
 from cryptography import x509
 
 
-__all__ = ["NameKey", "is_within", "name_key"]
+__all__ = ["NameKey", "is_within", "issuer_text", "name_key", "subject_text"]
 
 NameKey = tuple[tuple[tuple[str, str | bytes], ...], ...]
 
@@ -37,3 +37,19 @@ def name_key(name: x509.Name) -> NameKey:
 def is_within(name: NameKey, subtree: NameKey) -> bool:
     """Whether `name` lies in the directory subtree rooted at `subtree` (RDN prefix match)."""
     return len(name) >= len(subtree) and name[: len(subtree)] == subtree
+
+
+def subject_text(cert: x509.Certificate) -> str:
+    """The subject as RFC 4514 text, or a marker when it does not parse (for messages)."""
+    try:
+        return cert.subject.rfc4514_string()
+    except (ValueError, TypeError):
+        return "<unparseable subject>"
+
+
+def issuer_text(cert: x509.Certificate) -> str:
+    """The issuer as RFC 4514 text, or a marker when it does not parse (for messages)."""
+    try:
+        return cert.issuer.rfc4514_string()
+    except (ValueError, TypeError):
+        return "<unparseable issuer>"

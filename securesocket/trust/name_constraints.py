@@ -18,7 +18,7 @@ from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from .certinfo import CertInfo
-from .distinguished_names import is_within, name_key
+from .distinguished_names import is_within, name_key, subject_text
 
 
 __all__ = ["name_constraint_error"]
@@ -140,7 +140,7 @@ def name_constraint_error(top_down: Sequence[CertInfo]) -> tuple[int, str] | Non
             for owner, layer in layers:
                 error = _check_layer(names, layer)
                 if error is not None:
-                    who = top_down[owner].cert.subject.rfc4514_string()
+                    who = subject_text(top_down[owner].cert)
                     return index, f"{error}, by the name constraints of {who!r}"
         if index != last and info.name_constraints is not None:
             layers.append((index, info.name_constraints))

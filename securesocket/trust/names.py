@@ -66,7 +66,7 @@ def host_mismatch(cert: x509.Certificate, host: str) -> str | None:
         return f"the certificate is not valid for {host!r} (it names {_names_in(cert)})"
     except CertificateError as exc:
         return f"the certificate names no subjectAltName matching {host!r} ({exc})"
-    except x509.DuplicateExtension as exc:
+    except (x509.DuplicateExtension, x509.UnsupportedGeneralNameType, TypeError) as exc:
         return f"the certificate's names cannot be read ({exc})"
     except ImportError as exc:  # an international name without the idna package installed
         return f"{host!r} cannot be checked: {exc}"
@@ -79,7 +79,7 @@ def _names_in(cert: x509.Certificate) -> str:
     """The DNS names and IP addresses the certificate is for, for a message."""
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except (x509.ExtensionNotFound, x509.DuplicateExtension, ValueError):
+    except (x509.ExtensionNotFound, x509.DuplicateExtension, ValueError, TypeError):
         return "no subjectAltName"
     names = [str(n) for n in san.get_values_for_type(x509.DNSName)]
     names += [str(n) for n in san.get_values_for_type(x509.IPAddress)]

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives import hashes
 from .._status import CertificateStatus
 from ..x509 import X509Certificate
 from ._der import serial_number
+from .distinguished_names import issuer_text, subject_text
 
 
 if TYPE_CHECKING:
@@ -51,8 +52,8 @@ class Problem:
 def describe_certificate(cert: x509.Certificate) -> dict[str, Any]:
     """The few facts about a certificate a report needs (subject, issuer, serial, SHA-256)."""
     return {
-        "subject": cert.subject.rfc4514_string(),
-        "issuer": cert.issuer.rfc4514_string(),
+        "subject": subject_text(cert),
+        "issuer": issuer_text(cert),
         "serial": format(serial_number(cert), "x"),
         "sha256": cert.fingerprint(hashes.SHA256()).hex(),
     }

@@ -17,6 +17,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from .certinfo import CertInfo
 from .classify import problem
+from .distinguished_names import subject_text
 from .name_constraints import name_constraint_error
 from .policy_tree import PolicyInputs, process_policies
 from .result import Problem
@@ -48,7 +49,7 @@ class PathReport:
 
 
 def _who(info: CertInfo) -> str:
-    return repr(info.cert.subject.rfc4514_string() or "<empty subject>")
+    return repr(subject_text(info.cert) or "<empty subject>")
 
 
 def _validity(info: CertInfo, depth: int, at: datetime) -> list[Problem]:

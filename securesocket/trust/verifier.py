@@ -134,7 +134,8 @@ class ChainVerifier:
             raise ArgumentError(f"host must be a string or None, not {host!r}")
         settings = Settings(_aware(at), self.profile, "server", self.policy)
         verification = self._verify(leaf, presented, settings)
-        if host is None:
+        if host is None or cert_info(leaf).malformed:
+            # A corrupt certificate is already rejected; its names are not worth parsing.
             return verification
         mismatch = _HOST_CHECKS.mismatch(leaf, cert_info(leaf).der, host)
         if mismatch is None:
