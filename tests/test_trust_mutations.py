@@ -294,3 +294,19 @@ def test_unparseable_names_are_reported_not_raised(world) -> None:
         verifier.verify(bad_leaf, [inter.certificate], host=None, at=NOW).problems[0].code
         == "malformed"
     )
+
+
+@pytest.mark.parametrize("tag", [0xA3, 0xA5], ids=["x400Address", "ediPartyName"])
+def test_unsupported_general_name_is_malformed(world, tag: int) -> None:
+    """A SAN entry cryptography refuses to parse (x400Address, EDIPartyName) makes the leaf
+    malformed (invalid), with or without a host check; never an exception."""
+    root, inter, leaf = world
+    der = leaf.public_bytes(Encoding.DER)
+    at = der.find(b"\x82\x0cexample.test")
+    assert at > 0
+    mutated = x509.load_der_x509_certificate(der[:at] + bytes([tag]) + der[at + 1 :])
+    verifier = ChainVerifier(trust="none", anchors=[root.certificate])
+    for host in ("example.test", "127.0.0.1", None):
+        result = verifier.verify(mutated, [inter.certificate], host=host, at=NOW)
+        assert result.status == CertificateStatus.INVALID
+        assert "malformed" in {p.code for p in result.problems}
