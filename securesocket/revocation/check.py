@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.x509 import ocsp as x509_ocsp
 
 from ..exceptions import FetchError
@@ -80,7 +81,7 @@ def _parse_ocsp(data: OcspInput) -> x509_ocsp.OCSPResponse | str:
         return data
     try:
         return x509_ocsp.load_der_ocsp_response(data)
-    except ValueError as exc:
+    except (ValueError, UnsupportedAlgorithm) as exc:
         return f"not a DER OCSP response ({exc})"
 
 
@@ -143,14 +144,9 @@ class _Evidence:
                 if depth == 0:  # unreadable: say so once, on the leaf
                     attempts.append(Attempt(Method.OCSP, "supplied", Outcome.ERROR, response))
                 continue
-            about_it = (
-                response.response_status is not x509_ocsp.OCSPResponseStatus.SUCCESSFUL
-                or find_single(response, cert, issuer) is not None
-            )
-            if not about_it:
-                continue
-            if response.response_status is not x509_ocsp.OCSPResponseStatus.SUCCESSFUL and depth:
-                continue  # a bare error status names no certificate: report it on the leaf only
+            about = _concerns(response, cert, issuer)
+            if about is False or (about is None and depth):
+                continue  # not about it; what names no certificate is reported on the leaf
             attempt = judge_response(
                 response,
                 cert,
@@ -186,6 +182,19 @@ class _Evidence:
             # Leaving STAPLE out of the order does not lift Must-Staple: only the flag does.
             staple_required=depth == 0 and self.rules.enforce_must_staple and must_staple(cert),
         )
+
+
+def _concerns(
+    response: x509_ocsp.OCSPResponse, cert: x509.Certificate, issuer: x509.Certificate
+) -> bool | None:
+    """Whether a supplied response is about `cert`; None when it names no certificate (an
+    error status) or is too damaged to tell."""
+    try:
+        if response.response_status is not _SUCCESSFUL:
+            return None
+        return find_single(response, cert, issuer) is not None
+    except (ValueError, UnsupportedAlgorithm):
+        return None
 
 
 def _combine(attempts: Sequence[Attempt]) -> MethodResult:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.x509.oid import CRLEntryExtensionOID, ExtensionOID
 
 
@@ -42,16 +43,21 @@ _KNOWN_ENTRY_EXTENSIONS = frozenset(
 class CrlEntry:
     """One revoked certificate: when, and why (`reason` is the RFC 5280 name)."""
 
-    revoked_at: datetime
+    revoked_at: datetime | None
     reason: x509.ReasonFlags | None
 
     @classmethod
     def of(cls, revoked: x509.RevokedCertificate) -> CrlEntry:
+        """Decode an entry; a listed serial stays listed even if its details are malformed."""
+        try:
+            when: datetime | None = revoked.revocation_date_utc
+        except ValueError:
+            when = None
         try:
             reason = revoked.extensions.get_extension_for_class(x509.CRLReason).value.reason
-        except x509.ExtensionNotFound:
+        except (x509.ExtensionNotFound, ValueError):
             reason = None
-        return cls(revoked.revocation_date_utc, reason)
+        return cls(when, reason)
 
 
 @dataclass(frozen=True, eq=False)
@@ -158,12 +164,12 @@ def load_crl(
                 crl = x509.load_pem_x509_crl(data)
             else:
                 crl = x509.load_der_x509_crl(data)
-        except ValueError as exc:
+        except (ValueError, x509.InvalidVersion, UnsupportedAlgorithm) as exc:
             return ParsedCrl(None, origin, url, problem=f"not a CRL ({exc})")
     try:
         return _index(crl, origin, url)
-    except ValueError as exc:  # a malformed extension surfaces on first access
-        return ParsedCrl(crl, origin, url, problem=f"malformed CRL ({exc})", issuer=crl.issuer)
+    except (ValueError, x509.InvalidVersion, UnsupportedAlgorithm) as exc:  # surface on access
+        return ParsedCrl(None, origin, url, problem=f"malformed CRL ({exc})")
 
 
 def _index(crl: x509.CertificateRevocationList, origin: str, url: str | None) -> ParsedCrl:

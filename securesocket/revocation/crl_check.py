@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 
 from ._freshness import staleness
@@ -151,7 +152,7 @@ def _signed_by(crl: ParsedCrl, cert: x509.Certificate) -> bool:
         return True
     try:
         valid = crl.crl.is_signature_valid(key)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, UnsupportedAlgorithm):
         return False
     if valid:
         crl.verified_keys.add(spki)  # only a proof is remembered, never a failure

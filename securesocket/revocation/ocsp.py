@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
@@ -198,11 +199,11 @@ def judge_response(
     else:
         try:
             response = ocsp.load_der_ocsp_response(data)
-        except ValueError as exc:
+        except (ValueError, UnsupportedAlgorithm) as exc:
             return attempt(Outcome.ERROR, f"not a DER OCSP response ({exc})")
-    if response.response_status is not ocsp.OCSPResponseStatus.SUCCESSFUL:
-        return attempt(Outcome.ERROR, f"the responder answered {response.response_status.name}")
     try:
+        if response.response_status is not ocsp.OCSPResponseStatus.SUCCESSFUL:
+            return attempt(Outcome.ERROR, f"the responder answered {response.response_status.name}")
         single = find_single(response, cert, issuer)
         if single is None:
             return attempt(Outcome.ERROR, "the response is about another certificate (CertID)")
@@ -218,17 +219,17 @@ def judge_response(
                 return attempt(Outcome.ERROR, "nonce mismatch: the answer may be a replay")
         stale = staleness(single.this_update_utc, single.next_update_utc, at, rules)
         status = single.certificate_status
-    except ValueError as exc:  # a malformed field surfaces lazily
+        if status is ocsp.OCSPCertStatus.REVOKED:
+            reason = single.revocation_reason
+            note = f" (stale: {stale})" if stale else ""
+            return attempt(
+                Outcome.REVOKED,
+                f"the responder says revoked{note}",
+                revocation_reason=reason.value if reason is not None else "unspecified",
+                revocation_time=single.revocation_time_utc,
+            )
+    except (ValueError, UnsupportedAlgorithm) as exc:  # malformed fields surface lazily
         return attempt(Outcome.ERROR, f"malformed OCSP response ({exc})")
-    if status is ocsp.OCSPCertStatus.REVOKED:
-        reason = single.revocation_reason
-        note = f" (stale: {stale})" if stale else ""
-        return attempt(
-            Outcome.REVOKED,
-            f"the responder says revoked{note}",
-            revocation_reason=reason.value if reason is not None else "unspecified",
-            revocation_time=single.revocation_time_utc,
-        )
     if stale:
         return attempt(Outcome.STALE, stale)
     if status is ocsp.OCSPCertStatus.UNKNOWN:
