@@ -57,7 +57,11 @@ class ByteArray(DataInput, DataOutput):
         self._position = start + len(data)
 
     def _write_at(self, offset: int, data: bytes | bytearray | memoryview) -> None:
-        """Write ``data`` at ``offset`` (padding with zeros first), without moving position."""
+        """Write ``data`` at ``offset`` (padding with zeros first), without moving position.
+
+        Writing nothing changes nothing, even past the end (no padding)."""
+        if not data:
+            return
         buffer = self._data
         if offset == len(buffer):
             buffer += data

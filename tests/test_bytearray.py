@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from securesocket import ByteArray, EOFError, RangeError
 from tests import strategies as s
@@ -46,6 +47,14 @@ class TestPositionAndLength:
         assert buffer.bytes_available == 0
         buffer.write_byte(0x62)
         assert buffer.to_bytes() == b"a\x00\x00b"
+
+    def test_empty_write_past_end_changes_nothing(self) -> None:
+        """Writing zero bytes beyond the end neither pads nor moves the position."""
+        buffer = ByteArray(b"a")
+        buffer.position = 3
+        buffer.write_utf_bytes("")
+        buffer.write_bytes(b"")
+        assert (buffer.to_bytes(), buffer.position) == (b"a", 3)
 
     def test_position_past_end_makes_reads_fail(self) -> None:
         """The twin: a read from beyond the end is EOFError and the position stays."""
@@ -158,3 +167,74 @@ class TestToString:
         assert buffer.to_string() == expected
         assert buffer.toString() == expected
         assert buffer.position == len(raw)
+
+
+class ByteArrayModel(RuleBasedStateMachine):
+    """ByteArray against a bytearray-plus-position model, under random interleavings."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.real = ByteArray()
+        self.data = bytearray()
+        self.position = 0
+
+    def _model_write(self, raw: bytes) -> None:
+        if not raw:  # an empty write changes nothing, not even past-the-end padding
+            return
+        if self.position > len(self.data):
+            self.data.extend(bytes(self.position - len(self.data)))
+        self.data[self.position : self.position + len(raw)] = raw
+        self.position += len(raw)
+
+    @rule(raw=s.blobs)
+    def write_bytes(self, raw: bytes) -> None:
+        self.real.write_bytes(raw)
+        self._model_write(raw)
+
+    @rule(value=s.int32, endian=s.endians)
+    def write_int(self, value: int, endian: str) -> None:
+        self.real.endian = endian
+        self.real.write_int(value)
+        self._model_write(
+            value.to_bytes(4, "big" if endian == "bigEndian" else "little", signed=True)
+        )
+
+    @rule(n=st.integers(0, 40))
+    def read(self, n: int) -> None:
+        if self.position + n > len(self.data):
+            with pytest.raises(EOFError):
+                self.real.read_utf_bytes(n) if n else self.real.read_bytes(ByteArray(), 0, 1)
+            return
+        target = bytearray()
+        if n:
+            self.real.read_bytes(target, 0, n)
+        assert bytes(target) == bytes(self.data[self.position : self.position + n])
+        self.position += n
+
+    @rule(where=st.integers(0, 50))
+    def seek(self, where: int) -> None:
+        self.real.position = where
+        self.position = where
+
+    @rule(size=st.integers(0, 50))
+    def set_length(self, size: int) -> None:
+        self.real.length = size
+        del self.data[size:]
+        self.data.extend(bytes(size - len(self.data)))
+        self.position = min(self.position, size)
+
+    @rule()
+    def clear(self) -> None:
+        self.real.clear()
+        self.data.clear()
+        self.position = 0
+
+    @invariant()
+    def same_state(self) -> None:
+        assert self.real.to_bytes() == bytes(self.data)
+        assert self.real.position == self.position
+        assert self.real.bytes_available == max(0, len(self.data) - self.position)
+
+
+ByteArrayModel.TestCase.settings = settings(stateful_step_count=25)
+TestByteArrayModel = ByteArrayModel.TestCase

@@ -8,6 +8,8 @@ import sys
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from securesocket import (
     ArgumentError,
@@ -535,3 +537,30 @@ class TestFields:
         event.bytesLoaded = 3
         event.bytes_total = 4
         assert (event.bytes_loaded, event.bytesTotal) == (3, 4)
+
+
+class TestOrderingModel:
+    """Random add/remove sequences dispatch in the order a simple model predicts."""
+
+    @given(
+        operations=st.lists(
+            st.tuples(st.booleans(), st.integers(0, 5), st.integers(-3, 3)), max_size=40
+        )
+    )
+    def test_dispatch_order_matches_model(self, operations: list[tuple[bool, int, int]]) -> None:
+        """(add?, listener id, priority): order is priority desc, then first registration."""
+        dispatcher = EventDispatcher()
+        calls: list[int] = []
+        listeners = [lambda _e, n=n: calls.append(n) for n in range(6)]
+        model: dict[int, tuple[int, int]] = {}  # id → (priority, registration sequence)
+        for sequence, (add, ident, priority) in enumerate(operations):
+            if add:
+                dispatcher.add_event_listener("x", listeners[ident], priority=priority)
+                model.setdefault(ident, (priority, sequence))
+            else:
+                dispatcher.remove_event_listener("x", listeners[ident])
+                model.pop(ident, None)
+        dispatcher.dispatch_event(Event("x"))
+        expected = sorted(model, key=lambda i: (-model[i][0], model[i][1]))
+        assert calls == expected
+        assert dispatcher.has_event_listener("x") == bool(model)
