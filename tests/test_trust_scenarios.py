@@ -2,9 +2,7 @@
 
 The catalogue (`securesocket.testing.scenarios`) states the status a correct client reports;
 `Materials.verify_chain_arguments` reproduces a scenario offline (its CRLs and the OCSP answers
-its responder would give). Scenarios decided by a stapled OCSP response cannot be reproduced
-offline (verify_chain takes no staple) and are skipped with that reason; the socket tests run
-them live.
+its responder would give), plus the staple the server would send.
 """
 
 from __future__ import annotations
@@ -29,9 +27,7 @@ def test_scenario(materials, name: str, policy: str) -> None:
     """verify_chain gives the catalogue's status for this scenario and policy."""
     scenario = SCENARIOS[name]
     made = materials[name]
-    if made.staple is not None and policy != "off":
-        pytest.skip("decided by a stapled OCSP response, which verify_chain does not take")
-    result = verify_chain(**made.verify_chain_arguments(policy))
+    result = verify_chain(**made.verify_chain_arguments(policy), staple=made.staple)
     expected = scenario.expected[policy]
     assert result.status == expected, [p.message for p in result.problems] or (
         result.revocation.summary if result.revocation else None

@@ -81,6 +81,7 @@ def verify_chain(
     crls: Iterable[x509.CertificateRevocationList | bytes] = (),
     ocsp_responses: Iterable[ocsp.OCSPResponse | bytes] = (),
     policy: PolicyInputs | Mapping[str, Any] | None = None,
+    staple: bytes | None = None,
 ) -> Verification:
     """Verify a server certificate offline: build a path, check it, classify the outcome.
 
@@ -96,6 +97,7 @@ def verify_chain(
             `crls` and `ocsp_responses` are consulted).
         policy: RFC 5280 §6.1.1 initial policy inputs (mapping with the PKITS key names, or
             `PolicyInputs`).
+        staple: the OCSP response the server stapled (DER), if any.
 
     Raises:
         ArgumentError: a bad argument (unparseable leaf or anchor, naive `at`, unknown value).
@@ -123,6 +125,7 @@ def verify_chain(
         at=at,
         crls=tuple(crls),
         ocsp_responses=tuple(ocsp_responses),
+        staple=staple,
         issuer_validator=verifier.issuer_validator(at, presented),
         # Certificates off the path may have signed a CRL (a separate CRL-signing key).
         signer_certs=tuple(c for c in (*presented, *extra_certs) if c not in on_path),
