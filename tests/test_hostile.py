@@ -10,9 +10,11 @@ twin in the same harness that connects, so a pass is never vacuous.
 from __future__ import annotations
 
 import asyncio
+import http.server
 import itertools
 import socket
 import ssl
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 
 from securesocket.exceptions import IOError, SecurityError
 from securesocket.testing import hostile
+from securesocket.testing.ca import CA
 from securesocket.testing.hostile import (
     GarbageServer,
     HugeCertificateServer,
@@ -83,6 +86,7 @@ async def _attempt(
     done: Callable[[bytes], bool],
     then_send: bytes,
     until_server: Callable[[], bool],
+    listeners: dict[str, Callable[[Any], None]],
 ) -> Outcome:
     from securesocket import _secure_socket
 
@@ -103,6 +107,8 @@ async def _attempt(
         if event.type in ("ioError", "securityError", "close") or done(bytes(received)):
             finished.set()
 
+    for kind, listener in listeners.items():  # they run first: a higher priority
+        sock.add_event_listener(kind, listener, priority=10)
     for kind in ("connect", "close", "ioError", "securityError", "socketData"):
         sock.add_event_listener(kind, on_event)
     try:
@@ -143,11 +149,13 @@ def attempt(
     done: Callable[[bytes], bool] = lambda _data: False,
     then_send: bytes = b"",
     until_server: Callable[[], bool] = lambda: True,
+    listeners: dict[str, Callable[[Any], None]] | None = None,
 ) -> Outcome:
     """One SecureSocket connect attempt on a fresh loop; returns what happened.
 
     Sends `send` right after ``connect``; waits for an error, a ``close``, or `done` to hold
     for the data received; then sends `then_send` and waits for `until_server()`.
+    `listeners` are added before the recording ones, at a higher priority.
     """
     return asyncio.run(
         _attempt(
@@ -159,6 +167,7 @@ def attempt(
             done=done,
             then_send=then_send,
             until_server=until_server,
+            listeners=listeners or {},
         )
     )
 
@@ -457,4 +466,128 @@ class TestStreamAttacks:
         assert outcome.data == b"before\nafter\n"
         assert "ping" in server.output
         assert "ioError" not in outcome.events
+        assert_clean(outcome, server)
+
+
+# --------------------------------------------------------------------------- no override, no SSRF
+
+
+def _override_everything(event: Any) -> None:
+    """What a caller might try in order to accept a bad certificate anyway."""
+    event.prevent_default()
+    event.stop_immediate_propagation()
+
+
+class TestNoOverrideOfABadCertificate:
+    """Nothing a listener does turns a rejected certificate into a connection."""
+
+    OVERRIDES = dict.fromkeys(("certificateError", "ioError"), _override_everything)
+
+    def test_listeners_that_cancel_do_not_connect(self, ca: ThrowawayCA) -> None:
+        """prevent_default/stop_immediate_propagation on certificateError and ioError: the
+        untrusted server still ends in ioError (the recorder still hears it: dispatch to
+        other listeners is not an override), never connect."""
+        seen: list[str] = []
+
+        def note_and_cancel(event: Any) -> None:
+            seen.append(event.type)
+            event.prevent_default()
+
+        with TLSServer(ThrowawayCA("unknown root").issue("localhost")) as server:
+            outcome = attempt(
+                server.address,
+                [der(ca.root)],
+                listeners={"certificateError": _override_everything, "ioError": note_and_cancel},
+            )
+        assert seen == ["ioError"]
+        assert "connect" not in outcome.events
+        assert outcome.status == "untrustedSigners"
+        assert isinstance(outcome.raised, IOError)
+        assert_clean(outcome, server)
+
+    def test_control_the_same_listeners_on_a_trusted_server(
+        self, ca: ThrowawayCA, identity: ServerIdentity
+    ) -> None:
+        """The twin: the same listeners with a trusted server change nothing: it connects."""
+        with TLSServer(identity) as server:
+            outcome = attempt(
+                server.address,
+                [der(ca.root)],
+                send=b"ping",
+                done=_until(b"ping"),
+                listeners=dict(self.OVERRIDES),
+            )
+        assert outcome.events[0] == "connect"
+        assert outcome.status == "trusted"
+        assert_clean(outcome, server)
+
+
+class _CountingHTTPServer:
+    """An HTTP server on 127.0.0.1 that answers 404 to everything and counts the requests."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        owner = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                owner.requests.append(self.path)
+                self.send_error(404)
+
+            def do_POST(self) -> None:
+                self.do_GET()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> _CountingHTTPServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)
+
+
+class TestFetchesOnlyForAValidatedPath:
+    """SSRF guard: URLs in a certificate are fetched only once the chain is trusted, so a
+    server with an unverifiable certificate cannot make the client send requests."""
+
+    @staticmethod
+    def _identity(services: _CountingHTTPServer) -> tuple[CA, ServerIdentity]:
+        root = CA(
+            crl_url=f"{services.url}/root.crl",
+            ocsp_url=f"{services.url}/ocsp",
+            ca_issuers_url=f"{services.url}/root.der",
+        )
+        leaf = root.issue_cert("localhost")
+        return root, ServerIdentity((leaf.certificate, *leaf.intermediates), leaf.private_key)
+
+    def test_untrusted_chain_fetches_nothing(self) -> None:
+        """A chain to an unknown root with CRL, OCSP and caIssuers URLs → ioError and not
+        one request to any of them."""
+        with _CountingHTTPServer() as services:
+            _root, identity = self._identity(services)
+            with TLSServer(identity) as server:
+                outcome = attempt(server.address, [])
+        assert_rejected(outcome, "ioError", "untrustedSigners")
+        assert services.requests == []
+        assert_clean(outcome, server)
+
+    def test_control_trusted_chain_does_fetch(self) -> None:
+        """The twin: the same certificate, its root trusted → the revocation URLs are asked
+        (404 under soft-fail still connects)."""
+        with _CountingHTTPServer() as services:
+            root, identity = self._identity(services)
+            with TLSServer(identity) as server:
+                outcome = attempt(
+                    server.address, [root.cert_der], send=b"ping", done=_until(b"ping")
+                )
+        assert outcome.events[0] == "connect"
+        assert services.requests != []
         assert_clean(outcome, server)

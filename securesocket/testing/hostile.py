@@ -63,7 +63,7 @@ from typing import IO, Self
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from OpenSSL import SSL
 
@@ -104,12 +104,26 @@ class _HangUpError(Exception):
 # --------------------------------------------------------------------------- identities
 
 
+ServerKey = (
+    ec.EllipticCurvePrivateKey
+    | rsa.RSAPrivateKey
+    | ed25519.Ed25519PrivateKey
+    | ed448.Ed448PrivateKey
+    | dsa.DSAPrivateKey
+)
+"""The private key types a pyOpenSSL server can use."""
+
+
 @dataclass(frozen=True)
 class ServerIdentity:
-    """What a TLS server presents: the chain as sent (leaf first) and the leaf's private key."""
+    """What a TLS server presents: the chain as sent (leaf first) and the leaf's private key.
+
+    A fixture-kit `LeafCert` converts as
+    ``ServerIdentity((leaf.certificate, *leaf.intermediates), leaf.private_key)``.
+    """
 
     chain: tuple[x509.Certificate, ...]
-    key: ec.EllipticCurvePrivateKey
+    key: ServerKey
 
     @property
     def leaf(self) -> x509.Certificate:
