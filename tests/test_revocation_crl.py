@@ -169,3 +169,16 @@ def test_no_crl_for_the_issuer_means_nothing_available() -> None:
     result = check_crls(pki.leaf.certificate, 0, context)
     assert result.outcome is None
     assert result.attempts == ()
+
+
+def test_supplied_crls_are_indexed_once_per_content() -> None:
+    from securesocket.revocation.crl import load_supplied_crl
+
+    crl = CA().crl(at=NOW)
+    first = load_supplied_crl(der(crl))
+    assert load_supplied_crl(der(crl)) is first  # the same bytes again: not re-indexed
+    assert load_supplied_crl(crl) is first  # the object form has the same DER
+    other = load_supplied_crl(der(CA().crl(at=NOW)))
+    assert other is not first
+    junk = load_supplied_crl(b"junk")
+    assert load_supplied_crl(b"junk") is not junk  # failures are not remembered

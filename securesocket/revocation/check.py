@@ -28,7 +28,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.x509 import ocsp as x509_ocsp
 
 from ..exceptions import FetchError
-from .crl import ParsedCrl, load_crl
+from .crl import ParsedCrl, load_supplied_crl
 from .crl_check import CrlContext, MethodResult, check_crls, signer_revocation_problem
 from .decide import build_report, decide_certificate
 from .fetch import Fetchers, FetchSession, default_fetchers, scheme_problem
@@ -110,7 +110,7 @@ class _Evidence:
     ) -> _Evidence:
         rules = RevocationRules.of(policy)
         path = tuple(path)
-        parsed = tuple(load_crl(c, origin="supplied") for c in crls)
+        parsed = tuple(load_supplied_crl(c) for c in crls)
         ctx = CrlContext(path, tuple(signer_certs), issuer_validator, at, rules, parsed)
         responses = tuple(_parse_ocsp(r) for r in ocsp_responses)
         return cls(path, rules, at, ctx, responses, staple)

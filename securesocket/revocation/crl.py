@@ -8,16 +8,20 @@ of the CRL; for indirect CRLs the issuer follows the certificateIssuer entry ext
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import CRLEntryExtensionOID, ExtensionOID
 
 
-__all__ = ["CrlEntry", "ParsedCrl", "load_crl", "serial_of"]
+__all__ = ["CrlEntry", "ParsedCrl", "load_crl", "load_supplied_crl", "serial_of"]
 
 _KNOWN_CRL_EXTENSIONS = frozenset(
     {
@@ -150,6 +154,32 @@ def _content_length(der: bytes, position: int) -> int:
 def _content_start(der: bytes, position: int) -> int:
     first = der[position + 1]
     return position + 2 + (0 if first < 0x80 else first & 0x7F)
+
+
+_SUPPLIED: OrderedDict[bytes, ParsedCrl] = OrderedDict()
+_SUPPLIED_LOCK = threading.Lock()
+_SUPPLIED_MAX = 16
+
+
+def load_supplied_crl(data: bytes | x509.CertificateRevocationList) -> ParsedCrl:
+    """`load_crl` for caller-supplied CRLs, remembered by the SHA-256 of their DER: callers such
+    as `verify_chain` hand the same (possibly huge) CRLs over on every call, and hashing is
+    far cheaper than indexing. Only usable CRLs are remembered; the result is immutable but for
+    its proven-signer memo, which is safe to share."""
+    der = data.public_bytes(serialization.Encoding.DER) if not isinstance(data, bytes) else data
+    key = hashlib.sha256(der).digest()
+    with _SUPPLIED_LOCK:
+        known = _SUPPLIED.get(key)
+        if known is not None:
+            _SUPPLIED.move_to_end(key)
+            return known
+    parsed = load_crl(data, origin="supplied")
+    if parsed.crl is not None and parsed.problem is None:
+        with _SUPPLIED_LOCK:
+            _SUPPLIED[key] = parsed
+            while len(_SUPPLIED) > _SUPPLIED_MAX:
+                _SUPPLIED.popitem(last=False)
+    return parsed
 
 
 def load_crl(

@@ -45,7 +45,8 @@ __all__ = [
     "scheme_problem",
 ]
 
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+"""Large enough for the biggest public CRLs (a 1,000,000-entry CRL is about 34 MiB)."""
 
 
 @runtime_checkable
@@ -205,7 +206,7 @@ class CrlCache:
             self._entries.popitem(last=False)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Fetchers:
     """The fetchers and limits `check_revocation` uses.
 

@@ -74,7 +74,9 @@ class Attempt:
 
     Attributes:
         method: staple, fetched/supplied OCSP, or CRL.
-        origin: "staple", "fetched", "supplied" or "cache".
+        origin: "staple", "fetched", "supplied", "cache" (a fetched CRL reused before its
+            nextUpdate), "offline" (a declared URL that evaluate_offline does not fetch) or
+            "combined" (the verdict over several CRLs, e.g. reasons no CRL covers).
         url: where it came from, when it came from the network.
         outcome: see `Outcome`.
         detail: why, in words (the responder status, the fetch error, the CRL scope, ...).
