@@ -258,3 +258,26 @@ class TestStaple:
         leaf = data["revocation"]["certificates"][0]  # type: ignore[index]
         assert leaf["decision"] == "good"
         assert leaf["attempts"][0]["origin"] == "staple"
+
+
+class TestInternalError:
+    def test_a_bug_in_the_verdict_is_a_result_with_its_trace(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """An exception inside our own code becomes an internal-error result (exit 4) carrying
+        the trace, never a crash of the command."""
+        from securesocket.audit import verdict
+
+        def broken(*_args: object, **_kwargs: object) -> None:
+            raise ZeroDivisionError("simulated bug")
+
+        monkeypatch.setattr(verdict, "judge", broken)
+        with fixture_tls_server(tmp_path) as live:
+            assert main(["audit", f"127.0.0.1:{live.port}", "--trust", "none", "--json"]) == 4
+        data = _json(capsys)
+        assert data["outcome"] == "internal-error"
+        error = data["error"]
+        assert isinstance(error, dict)
+        assert error["reason"] == "internal-error"
+        assert "ZeroDivisionError: simulated bug" in error["message"]
+        assert "Traceback" in error["trace"]
