@@ -70,6 +70,8 @@ class Candidate:
     path: tuple[CertInfo, ...]
     complete: bool
     reason: str = ""
+    #: For an incomplete path, the problem code: "no_anchor" or "path_too_long" (a bound hit).
+    code: str = "no_anchor"
 
 
 def _key_id_order(child: CertInfo, issuer: CertInfo) -> int:
@@ -121,7 +123,8 @@ def build_paths(
             continue
         steps += 1
         if steps > max_steps:
-            yield Candidate(path, complete=False, reason="path building gave up (work limit)")
+            reason = "path building gave up (work limit)"
+            yield Candidate(path, complete=False, reason=reason, code="path_too_long")
             return
         if _identity(issuer) in {_identity(c) for c in path} or issuer.der in {c.der for c in path}:
             continue  # a loop: this issuer is already on the path
@@ -131,7 +134,8 @@ def build_paths(
             yield Candidate(new_path, complete=True)
             continue
         if len(new_path) > max_depth:
-            yield Candidate(new_path, complete=False, reason="path longer than the depth limit")
+            reason = "path longer than the depth limit"
+            yield Candidate(new_path, complete=False, reason=reason, code="path_too_long")
             continue
         stack.append((new_path, iter(_issuers(issuer, anchors, pool))))
 

@@ -133,11 +133,12 @@ class ChainVerifier:
         if host is not None and not isinstance(host, str):
             raise ArgumentError(f"host must be a string or None, not {host!r}")
         settings = Settings(_aware(at), self.profile, "server", self.policy)
-        verification = self._verify(leaf, presented, settings)
-        if host is None or cert_info(leaf).malformed:
+        leaf_info = _infos([leaf], "the server certificate")[0]
+        verification = self._verify(leaf_info, presented, settings)
+        if host is None or leaf_info.malformed:
             # A corrupt certificate is already rejected; its names are not worth parsing.
             return verification
-        mismatch = _HOST_CHECKS.mismatch(leaf, cert_info(leaf).der, host)
+        mismatch = _HOST_CHECKS.mismatch(leaf, leaf_info.der, host)
         if mismatch is None:
             return verification
         problems = (*verification.problems, problem("host_mismatch", mismatch, 0))
@@ -162,16 +163,16 @@ class ChainVerifier:
 
         def validates(cert: x509.Certificate) -> bool:
             try:
-                return self._verify(cert, pool, settings).trusted
+                return self._verify(_infos([cert], "signer")[0], pool, settings).trusted
             except ArgumentError:
                 return False
 
         return validates
 
     def _verify(
-        self, leaf: x509.Certificate, presented: Sequence[x509.Certificate], settings: Settings
+        self, leaf_info: CertInfo, presented: Sequence[x509.Certificate], settings: Settings
     ) -> Verification:
-        leaf_info = _infos([leaf], "the server certificate")[0]
+        leaf = leaf_info.cert
         if not leaf_info.names_parse:
             # Its names do not even parse: no path can be built, and "untrusted" would hide
             # that the certificate itself is corrupt.
@@ -199,8 +200,8 @@ class ChainVerifier:
                 report = validate_path(candidate.path, settings, self._cache)
                 entry = _Scored(candidate, report.problems, report.policies)
             else:
-                code = "path_too_long" if "limit" in candidate.reason else "no_anchor"
-                entry = _Scored(candidate, (problem(code, candidate.reason, None),), frozenset())
+                found = (problem(candidate.code, candidate.reason, None),)
+                entry = _Scored(candidate, found, frozenset())
             scored.append(entry)
             if not entry.problems:
                 break
