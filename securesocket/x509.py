@@ -29,10 +29,13 @@ already parsed and validated, with a minimal definite-length TLV reader.
 from __future__ import annotations
 
 import datetime
+import ssl
+import warnings
 from typing import Final
 
 from cryptography import x509 as _x509
 from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import NameOID
 
 from ._as3names import as3_aliases
@@ -88,6 +91,33 @@ def _serial_hex(serial: int) -> str:
         return digits if len(digits) % 2 == 0 else "0" + digits
     length = (~serial).bit_length() // 8 + 1  # the fewest octets that hold it signed
     return _even_hex(serial.to_bytes(length, "big", signed=True))
+
+
+def _serial_is_positive(der: bytes) -> bool:
+    """Whether the serial INTEGER in this DER is > 0 (True when the DER cannot be read: then
+    cryptography reports the real problem)."""
+    try:
+        _tag, start, _end = _read_tlv(der, 0)
+        _tag, tbs_start, _end = _read_tlv(der, start)
+        tag, value_start, value_end = _read_tlv(der, tbs_start)
+        if tag == _EXPLICIT_VERSION:
+            tag, value_start, value_end = _read_tlv(der, value_end)
+    except (ValueError, IndexError):
+        return True
+    content = der[value_start:value_end]
+    return tag != _INTEGER or (bool(content) and content[0] < 0x80 and any(content))
+
+
+def _load_der(der: bytes) -> _x509.Certificate:
+    """Load DER. A zero or negative serial (against RFC 5280, but still sent by real servers on
+    home-made certificates) loads without cryptography's deprecation warning, so
+    serverCertificate can show what the server sent. The process-global warning filter is
+    touched only for those rare certificates."""
+    if _serial_is_positive(der):
+        return _x509.load_der_x509_certificate(der)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        return _x509.load_der_x509_certificate(der)
 
 
 @as3_aliases
@@ -183,7 +213,7 @@ class X509Certificate:
             self._certificate = certificate
         elif isinstance(certificate, bytes | bytearray | memoryview | ByteArray):
             try:
-                self._certificate = _x509.load_der_x509_certificate(bytes(certificate))
+                self._certificate = _load_der(bytes(certificate))
             except (ValueError, _x509.InvalidVersion) as exc:
                 raise ArgumentError(f"not a DER X.509 certificate: {exc}") from exc
         else:
@@ -196,7 +226,10 @@ class X509Certificate:
             certificate = self._certificate
             self._issuer = X500DistinguishedName(certificate.issuer)
             self._subject = X500DistinguishedName(certificate.subject)
-            self._serial_number = _serial_hex(certificate.serial_number)
+            # From the DER, not `certificate.serial_number`: cryptography warns (deprecation)
+            # on zero or negative serials, which real servers still send on home-made
+            # certificates, and serverCertificate must show what was sent.
+            self._serial_number = _serial_hex(self._fields.serial)
             _ = (certificate.not_valid_before_utc, certificate.not_valid_after_utc)
             _ = (certificate.signature_algorithm_oid, certificate.public_key_algorithm_oid)
         except (ValueError, IndexError) as exc:
@@ -204,16 +237,24 @@ class X509Certificate:
 
     @classmethod
     def from_pem(cls, pem: bytes | str) -> X509Certificate:
-        """Build from one PEM certificate.
+        """Build from one PEM certificate (the first, if the text holds several).
 
         Raises:
             ArgumentError: not a PEM certificate.
         """
-        data = pem.encode("ascii") if isinstance(pem, str) else pem
+        text = pem.decode("ascii", "replace") if isinstance(pem, bytes) else pem
+        start = text.find(ssl.PEM_HEADER)
+        end = text.find(ssl.PEM_FOOTER, start)
+        if start < 0 or end < 0:
+            raise ArgumentError("not a PEM X.509 certificate: no CERTIFICATE block")
         try:
-            return cls(_x509.load_pem_x509_certificate(data))
-        except (ValueError, _x509.InvalidVersion) as exc:
+            der = ssl.PEM_cert_to_DER_cert(text[start : end + len(ssl.PEM_FOOTER)])
+        except ValueError as exc:
             raise ArgumentError(f"not a PEM X.509 certificate: {exc}") from exc
+        try:
+            return cls(der)
+        except ArgumentError as exc:
+            raise ArgumentError(f"the PEM block is not a valid certificate: {exc}") from exc
 
     @property
     def certificate(self) -> _x509.Certificate:
@@ -311,6 +352,7 @@ class _RawFields:
 
     __slots__ = (
         "issuer_unique_id",
+        "serial",
         "signature_params",
         "subject_public_key",
         "subject_unique_id",
@@ -337,6 +379,10 @@ class _RawFields:
             self.version = int.from_bytes(der[value_start:value_end], "big")
             fields = fields[1:]
         # serial, signature, issuer, validity, subject, subjectPublicKeyInfo, then optionals.
+        serial_tag, _start, serial_start, serial_end = fields[0]
+        if serial_tag != _INTEGER:
+            raise ValueError("serialNumber is not an INTEGER")
+        self.serial = int.from_bytes(der[serial_start:serial_end], "big", signed=True)
         spki = fields[5]
         _algorithm, key_bits = _children(der, spki[2], spki[3])[:2]
         # BIT STRING contents start with the count of unused bits; the key follows.

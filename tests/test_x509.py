@@ -149,6 +149,21 @@ class TestConstruction:
         with pytest.raises(ArgumentError):
             X509Certificate("MIIB...")  # type: ignore[arg-type]
 
+    @pytest.mark.parametrize(
+        "text",
+        ["", "hello", "-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n"],
+        ids=["empty", "no-block", "bad-base64"],
+    )
+    def test_text_without_a_pem_block_is_argument_error(self, text: str) -> None:
+        """No block, or a block that is not base64, is ArgumentError."""
+        with pytest.raises(ArgumentError, match="PEM"):
+            X509Certificate.from_pem(text)
+
+    def test_pem_among_other_text(self) -> None:
+        """The twin: a certificate block surrounded by other text is found."""
+        pem = build().public_bytes(serialization.Encoding.PEM)
+        assert X509Certificate.from_pem(b"subject=...\n" + pem + b"trailer").serial_number == "FF"
+
     def test_bad_pem_is_argument_error(self) -> None:
         """from_pem rejects text that holds no certificate."""
         with pytest.raises(ArgumentError, match="PEM"):
@@ -247,6 +262,17 @@ class TestMembers:
     def test_serial_number_format(self, serial: int, expected: str) -> None:
         """Uppercase hex, even length, no separators or 0x."""
         assert X509Certificate(build(serial=serial)).serialNumber == expected
+
+    @pytest.mark.parametrize(
+        ("content", "expected"), [("00", "00"), ("ff", "FF"), ("80", "80"), ("ff7f", "FF7F")]
+    )
+    def test_zero_and_negative_serials_load_without_warning(
+        self, content: str, expected: str
+    ) -> None:
+        """Serial 0 or negative (seen on home-made certificates) loads; no warning escapes."""
+        raw = bytes.fromhex(content)
+        crafted = rebuild(der_of(build()), lambda f: [f[0], tlv(0x02, raw), *f[2:]])
+        assert X509Certificate(crafted).serial_number == expected
 
     @pytest.mark.parametrize(("serial", "expected"), [(-1, "FF"), (-128, "80"), (-129, "FF7F")])
     def test_negative_serial_format(self, serial: int, expected: str) -> None:
