@@ -196,6 +196,23 @@ class TestJSON:
         result = _result()
         assert result == pickle.loads(pickle.dumps(result))  # noqa: S301 - our own bytes
 
+    def test_every_model_class_is_a_frozen_dataclass(self) -> None:
+        """The layer rule (ARCHITECTURE.md): every result class is a frozen dataclass."""
+        import enum
+        import inspect
+
+        from securesocket.audit import model
+
+        classes = [
+            cls
+            for _, cls in inspect.getmembers(model, inspect.isclass)
+            if cls.__module__ == model.__name__ and not issubclass(cls, enum.Enum)
+        ]
+        assert len(classes) >= 10
+        for cls in classes:
+            assert dataclasses.is_dataclass(cls), cls
+            assert cls.__dataclass_params__.frozen, cls  # type: ignore[attr-defined]
+
     def test_results_are_frozen(self) -> None:
         """Results are immutable data."""
         with pytest.raises(dataclasses.FrozenInstanceError):
