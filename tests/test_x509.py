@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import pathlib
+import warnings
 from typing import Any
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import NameOID
 from hypothesis import given
 from hypothesis import strategies as st
@@ -364,3 +367,53 @@ class TestDistinguishedName:
         """Only a cryptography Name is accepted."""
         with pytest.raises(ArgumentError):
             X500DistinguishedName("CN=example.org")  # type: ignore[arg-type]
+
+
+def certifi_blocks() -> list[str]:
+    import certifi
+
+    text = pathlib.Path(certifi.where()).read_text(encoding="ascii")
+    marker = "-----END CERTIFICATE-----"
+    return [block + marker for block in text.split(marker) if "BEGIN CERTIFICATE" in block]
+
+
+class TestRealRoots:
+    """Every root in certifi's bundle: real-world encodings, read like cryptography reads them."""
+
+    def test_every_certifi_root(self) -> None:
+        """Each member agrees with cryptography's view of the same certificate."""
+        blocks = certifi_blocks()
+        assert len(blocks) > 100
+        for block in blocks:
+            ours = X509Certificate.from_pem(block)  # must not warn (filterwarnings=error)
+            with warnings.catch_warnings():
+                # Only cryptography's own view may warn: certifi holds a root whose serial is
+                # not positive, exactly the case X509Certificate must load quietly.
+                warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+                theirs = x509.load_pem_x509_certificate(block.encode())
+                serial = theirs.serial_number
+            assert (
+                int.from_bytes(bytes.fromhex(ours.serial_number), "big", signed=serial < 0)
+                == serial
+            )
+            assert len(ours.serial_number) % 2 == 0
+            assert ours.serial_number == ours.serial_number.upper()
+            assert ours.version in (0, 2)
+            assert ours.signature_algorithm_oid == theirs.signature_algorithm_oid.dotted_string
+            assert ours.valid_not_before == theirs.not_valid_before_utc
+            assert ours.subject.to_string() == theirs.subject.rfc4514_string()
+            common_names = theirs.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+            expected_cn = common_names[0].value if common_names else None
+            assert ours.subject.common_name == expected_cn
+            key = theirs.public_key()
+            if isinstance(key, rsa.RSAPublicKey):
+                bits = key.public_bytes(
+                    serialization.Encoding.DER, serialization.PublicFormat.PKCS1
+                )
+            elif isinstance(key, ec.EllipticCurvePublicKey):
+                bits = key.public_bytes(
+                    serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+                )
+            else:
+                continue
+            assert ours.subject_public_key == bits.hex()
