@@ -305,3 +305,40 @@ def test_the_event_loop_keeps_running_while_fetching(crl_server: CRLServer) -> N
 
     asyncio.run(main())
     assert ticks >= 3  # a blocked loop would not have ticked at all during the 0.4 s fetch
+
+
+def test_one_bundle_serves_event_loops_in_several_threads() -> None:
+    """Each loop fetches for itself (a future cannot cross loops); the cache is shared."""
+    import threading
+
+    pki, bodies = crl_pki()
+    both_inside = threading.Barrier(2, timeout=5)
+    calls: list[str] = []
+
+    class MeetingFetcher:
+        async def fetch_crl(self, url: str, *, timeout: float) -> bytes:
+            calls.append(url)
+            if url.endswith("inter.crl"):
+                both_inside.wait()  # both loops are fetching the same URL at the same time
+            return bodies[url]
+
+        async def fetch_ocsp(self, url: str, request: bytes, *, timeout: float) -> bytes:
+            raise AssertionError("no OCSP here")
+
+    fetcher = MeetingFetcher()
+    fetchers = Fetchers(crl=fetcher, ocsp=fetcher, timeout=10, deadline=10)
+    reports: list[RevocationReport] = []
+
+    def check() -> None:
+        reports.append(
+            asyncio.run(check_revocation(pki.path, policy="require", at=NOW, fetchers=fetchers))
+        )
+
+    threads = [threading.Thread(target=check) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(reports) == 2
+    assert all(r.accepted for r in reports), [r.summary for r in reports]
+    assert calls.count("http://crl.test/inter.crl") == 2

@@ -18,6 +18,7 @@ limits (per-request timeout, overall deadline), the CRL cache and the in-flight 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -175,35 +176,39 @@ def _words(reason: object) -> str:
 
 
 class CrlCache:
-    """Parsed CRLs by URL, kept until their nextUpdate (or `max_age` when there is none).
+    """Parsed CRLs by URL, kept until their nextUpdate.
 
-    Each entry remembers the issuer it was published by; a lookup for a URL only returns it while
-    it is fresh at the validation time. Bounded: the least recently used entry is dropped."""
+    Only usable CRLs with a nextUpdate are kept. A cached CRL still goes through every §6.3
+    check on use (issuer, scope, signer, freshness), so the URL is key enough. Bounded (least
+    recently used dropped) and thread-safe: one bundle may serve several event loops."""
 
     def __init__(self, maxsize: int = 64) -> None:
         self._entries: OrderedDict[str, ParsedCrl] = OrderedDict()
         self._maxsize = maxsize
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def get(self, url: str, at: datetime) -> ParsedCrl | None:
-        crl = self._entries.get(url)
-        if crl is None:
-            return None
-        if crl.next_update is None or at >= crl.next_update:
-            del self._entries[url]
-            return None
-        self._entries.move_to_end(url)
+        with self._lock:
+            crl = self._entries.get(url)
+            if crl is None:
+                return None
+            if crl.next_update is None or at >= crl.next_update:
+                del self._entries[url]
+                return None
+            self._entries.move_to_end(url)
         return replace(crl, origin="cache")
 
     def put(self, url: str, crl: ParsedCrl) -> None:
         if crl.crl is None or crl.problem is not None or crl.next_update is None:
             return  # only usable CRLs with a known expiry are kept
-        self._entries[url] = crl
-        self._entries.move_to_end(url)
-        while len(self._entries) > self._maxsize:
-            self._entries.popitem(last=False)
+        with self._lock:
+            self._entries[url] = crl
+            self._entries.move_to_end(url)
+            while len(self._entries) > self._maxsize:
+                self._entries.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -222,8 +227,9 @@ class Fetchers:
     timeout: float = 5.0
     deadline: float = 15.0
     cache: CrlCache = field(default_factory=CrlCache)
-    _inflight: dict[tuple[str, str, bytes], asyncio.Future[bytes]] = field(
-        default_factory=dict, repr=False
+    # Keyed by event loop too: a future can only be awaited on the loop that runs it.
+    _inflight: dict[tuple[asyncio.AbstractEventLoop, str, str, bytes], asyncio.Future[bytes]] = (
+        field(default_factory=dict, repr=False)
     )
 
 
@@ -256,12 +262,13 @@ class FetchSession:
         self, key: tuple[str, str, bytes], start: Callable[[float], Awaitable[bytes]]
     ) -> bytes:
         inflight = self.fetchers._inflight
-        future = inflight.get(key)
+        scoped = (asyncio.get_running_loop(), *key)
+        future = inflight.get(scoped)
         if future is None:
             budget = self._budget(key[1])
             future = asyncio.ensure_future(_guarded(key[1], start(budget), budget))
-            inflight[key] = future
-            future.add_done_callback(lambda _f: inflight.pop(key, None))
+            inflight[scoped] = future
+            future.add_done_callback(lambda _f: inflight.pop(scoped, None))
         return await asyncio.shield(future)
 
     async def crl(self, url: str) -> tuple[ParsedCrl, float | None]:
