@@ -37,7 +37,7 @@ def contract_rows() -> dict[str, Mapping[str, S]]:
     """The "Which status each revocation outcome gives" table, read from docs/CONTRACTS.md."""
     text = CONTRACTS.read_text()
     section = text.split("## Which status each revocation outcome gives", 1)[1]
-    rows = {}
+    rows: dict[str, Mapping[str, S]] = {}
     for line in section.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) != 5 or cells[0] in ("outcome on the validated path", "---"):
