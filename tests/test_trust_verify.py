@@ -409,10 +409,14 @@ class TestRevocation:
         assert bad.status == S.REVOKED
         assert not bad.trusted
         assert bad.to_dict()["revocation"] is not None
+        assert [p.code for p in bad.problems] == ["revocation"]
+        assert bad.summary().startswith("revoked: ")
 
     def test_require_without_data_is_invalid(self, revocable) -> None:
         """Under require, no revocation data at all: invalid; under soft-fail: trusted."""
-        assert self.run(revocable, "require").status == S.INVALID
+        required = self.run(revocable, "require")
+        assert required.status == S.INVALID
+        assert required.problems[0].status == S.INVALID
         assert self.run(revocable, "soft-fail").status == S.TRUSTED
 
     def test_chain_problems_come_first(self, revocable) -> None:

@@ -11,19 +11,18 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from cryptography import x509
 from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509 import ocsp
 
-from .._status import CertificateStatus
 from ..exceptions import ArgumentError
 from ..revocation import evaluate_offline
 from ..x509 import X509Certificate
 from .policy_tree import PolicyInputs
-from .result import Verification
+from .result import Problem, Verification
 from .verifier import ChainVerifier
 
 
@@ -113,7 +112,8 @@ def verify_chain(
         profile=profile,
         policy=policy,
     )
-    verification = verifier.verify(load_certificate(leaf, "leaf"), presented, host=host, at=at)
+    when = at if at is not None else datetime.now(UTC)  # one instant for path and revocation
+    verification = verifier.verify(load_certificate(leaf, "leaf"), presented, host=host, at=when)
     if revocation == "off" or not verification.trusted:
         # Revocation runs only on an otherwise valid path (docs/CONTRACTS.md): chain problems
         # give the same status under every policy.
@@ -122,13 +122,17 @@ def verify_chain(
     report = evaluate_offline(
         verification.path,
         policy=revocation,
-        at=at,
+        at=when,
         crls=tuple(crls),
         ocsp_responses=tuple(ocsp_responses),
         staple=staple,
-        issuer_validator=verifier.issuer_validator(at, presented),
+        issuer_validator=verifier.issuer_validator(when, presented),
         # Certificates off the path may have signed a CRL (a separate CRL-signing key).
         signer_certs=tuple(c for c in (*presented, *extra_certs) if c not in on_path),
     )
-    status = CertificateStatus.TRUSTED if report.accepted else report.status
-    return replace(verification, status=status, revocation=report)
+    if report.accepted:
+        return replace(verification, revocation=report)
+    # The report's own status (revoked, or invalid when a strict policy got no answer), with
+    # its summary as the problem, so `summary()` and the ioError text say why.
+    refused = Problem("revocation", report.summary, report.status, 0)
+    return replace(verification, status=report.status, problems=(refused,), revocation=report)

@@ -19,6 +19,10 @@ far the certificate got: trust first, then the chain, then the certificate, then
 its names. An expired or not-yet-valid *CA* is a chain problem (``invalidChain``): AS3 reserves
 ``expired`` for the server certificate.
 
+A path that fails revocation (checked only on an otherwise valid path) carries one problem with
+the code ``"revocation"`` and the status the revocation report gives (``revoked``, or
+``invalid`` when a strict policy could not get an answer).
+
 Among several candidate paths the best one is the path with the lowest-precedence status (the
 one that got furthest), and among equals the one with the fewest problems.
 """
