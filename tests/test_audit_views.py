@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import enum
 import json
 import pickle
+import types
+import typing
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -14,10 +18,18 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
+from hypothesis import given
+from hypothesis import strategies as st
 
 from securesocket import CertificateStatus
 from securesocket.audit.describe import describe_certificate, describe_der
-from securesocket.audit.jsonio import JSONFormatError, dumps, from_jsonable, loads_result
+from securesocket.audit.jsonio import (
+    JSONFormatError,
+    dumps,
+    field_types,
+    from_jsonable,
+    loads_result,
+)
 from securesocket.audit.model import (
     AuditResult,
     CertificateRevocationInfo,
@@ -217,6 +229,45 @@ class TestJSON:
         """Results are immutable data."""
         with pytest.raises(dataclasses.FrozenInstanceError):
             _result().status = CertificateStatus.TRUSTED  # type: ignore[misc]
+
+
+def _strategy(kind: Any) -> st.SearchStrategy[Any]:
+    """A Hypothesis strategy for any model type, walking the same type hints as the schema
+    (finite floats and no lone surrogates: what JSON can carry)."""
+    origin = typing.get_origin(kind)
+    if origin in (types.UnionType, typing.Union):
+        return st.one_of([_strategy(option) for option in typing.get_args(kind)])
+    if origin is tuple:
+        return st.lists(_strategy(typing.get_args(kind)[0]), max_size=2).map(tuple)
+    if kind is type(None):
+        return st.none()
+    if dataclasses.is_dataclass(kind):
+        fields = {name: _strategy(hint) for name, hint in field_types(kind).items()}
+        return st.builds(kind, **fields)
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return st.sampled_from(kind)
+    return {
+        str: st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12),
+        int: st.integers(min_value=-(2**63), max_value=2**63),
+        float: st.floats(allow_nan=False, allow_infinity=False),
+        bool: st.booleans(),
+    }[kind]
+
+
+class TestJSONProperties:
+    @given(_strategy(AuditResult))
+    def test_any_result_round_trips_and_validates(self, result: AuditResult) -> None:
+        """For any result the model can hold, the JSON validates and decodes to an equal result."""
+        text = dumps(result, indent=None)
+        jsonschema.validate(json.loads(text), audit_schema())
+        assert loads_result(text) == result
+
+    @given(_strategy(MatrixReport))
+    def test_any_matrix_round_trips_and_validates(self, report: MatrixReport) -> None:
+        """The same for matrix reports."""
+        text = dumps(report, indent=None)
+        jsonschema.validate(json.loads(text), audit_schema())
+        assert from_jsonable(MatrixReport, json.loads(text)) == report
 
 
 class TestDescribe:
