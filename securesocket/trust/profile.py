@@ -15,7 +15,13 @@ from cryptography.x509.oid import SignatureAlgorithmOID
 from ._der import serial_number
 
 
-__all__ = ["MIN_RSA_BITS", "key_error", "serial_error", "signature_algorithm_error"]
+__all__ = [
+    "MIN_RSA_BITS",
+    "key_error",
+    "serial_error",
+    "serial_octets",
+    "signature_algorithm_error",
+]
 
 MIN_RSA_BITS = 2048
 
@@ -75,6 +81,11 @@ def serial_error(cert: x509.Certificate) -> str | None:
     serial = serial_number(cert)
     if serial <= 0:
         return f"serial number {serial} is not positive"
-    if (serial.bit_length() + 8) // 8 > 20:
+    if serial_octets(serial) > 20:
         return "serial number longer than 20 octets"
     return None
+
+
+def serial_octets(serial: int) -> int:
+    """How many content octets a positive serial takes as a DER INTEGER (sign bit included)."""
+    return serial.bit_length() // 8 + 1
