@@ -291,6 +291,7 @@ def ocsp_only_scenarios() -> list[str]:
 def test_the_ocsp_oracle_covers_the_ocsp_scenarios() -> None:
     assert set(ocsp_only_scenarios()) == {
         "revoked-by-ocsp", "stale-ocsp", "ocsp-try-later", "ocsp-unauthorised-signer",
+        "ocsp-delegated-responder",
     }  # fmt: skip
 
 

@@ -205,6 +205,17 @@ class TestOfflineMaterials:
         eku = signer.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
         assert x509.oid.ExtendedKeyUsageOID.OCSP_SIGNING not in eku
 
+    def test_delegated_responder_is_authorised_by_the_issuer(self) -> None:
+        m = SCENARIOS["ocsp-delegated-responder"].materials()
+        (answer,) = [
+            r for r in m.ocsp_responses if r.serial_number == m.leaf.certificate.serial_number
+        ]
+        (signer,) = answer.certificates
+        eku = signer.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+        assert x509.oid.ExtendedKeyUsageOID.OCSP_SIGNING in eku
+        assert signer.issuer == m.leaf.certificate.issuer
+        assert answer.certificate_status is ocsp.OCSPCertStatus.GOOD
+
     def test_validity_scenarios_straddle_the_validation_time(self) -> None:
         expired = SCENARIOS["expired-leaf"].materials()
         assert expired.leaf.certificate.not_valid_after_utc < expired.verification_time

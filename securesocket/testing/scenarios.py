@@ -162,6 +162,7 @@ class Materials:
         crl_faults: paths where the CRL server misbehaves.
         ocsp_cas: the CAs the OCSP responder answers for.
         ocsp_fault: how the OCSP responder misbehaves.
+        delegated: CA → the delegated responder certificate that signs its OCSP answers.
         ocsp_responses: offline: what the responder answers for each certificate on the path
             that names it (parseable answers only).
         staple: the OCSP response the server staples, DER, or None.
@@ -180,6 +181,7 @@ class Materials:
     crl_faults: Mapping[str, CRLFault]
     ocsp_cas: tuple[CA, ...]
     ocsp_fault: OCSPFault
+    delegated: Mapping[CA, LeafCert]
     ocsp_responses: tuple[ocsp.OCSPResponse, ...]
     staple: bytes | None
     cas: Mapping[str, CA]
@@ -294,6 +296,7 @@ class _Builder:
         self.crl_overrides: dict[str, bytes] = {}
         self.crl_faults: dict[str, CRLFault] = {}
         self.ocsp_fault = OCSPFault.NONE
+        self.delegated: dict[CA, LeafCert] = {}
 
     def serial(self, label: str) -> int:
         digest = hashlib.sha256(f"securesocket fixture {self.name}/{label}".encode()).digest()
@@ -455,6 +458,7 @@ class Scenario:
             crl_faults=dict(builder.crl_faults),
             ocsp_cas=ocsp_cas,
             ocsp_fault=builder.ocsp_fault,
+            delegated=dict(builder.delegated),
             ocsp_responses=_offline_answers(on_path, ocsp_cas, builder),
             staple=made.staple,
             cas=dict(builder.cas),
@@ -483,7 +487,7 @@ class Scenario:
             endpoints = Endpoints(responder.url, crl_server.base_url, down.base_url)
             made = self.materials(at=now, endpoints=endpoints)
             for ca in made.ocsp_cas:
-                responder.add_ca(ca)
+                responder.add_ca(ca, delegated=made.delegated.get(ca))
             responder.fault = made.ocsp_fault
             for path, body in made.crl_files.items():
                 crl_server.publish(path, body)
@@ -580,6 +584,7 @@ def _offline_answers(
             nonce=None,
             now=builder.issued_at,
             fault=builder.ocsp_fault,
+            delegated=builder.delegated.get(issuer),
             pin_produced_at=True,
         )
         try:
@@ -798,6 +803,18 @@ def _ocsp_fault(fault: OCSPFault) -> Recipe:
     return recipe
 
 
+def _ocsp_delegated_responder(b: _Builder) -> _Recipe:
+    # Answers signed by a responder certificate the intermediate issued (id-kp-OCSPSigning,
+    # ocsp-nocheck), as large CAs do, rather than by the intermediate itself.
+    root, inter = b.standard(root_ocsp=False)
+    b.delegated[inter] = inter.issue_ocsp_responder(
+        "securesocket fixture OCSP responder",
+        key=fixed_key("responder", KeyType.RSA_2048),
+        serial=b.serial("responder"),
+    )
+    return _Recipe(b.leaf(inter, crl=None), (inter.certificate,), (root.certificate,))
+
+
 def _must_staple_without_staple(b: _Builder) -> _Recipe:
     root, inter = b.standard()
     return _Recipe(b.leaf(inter, must_staple=True), (inter.certificate,), (root.certificate,))
@@ -1013,6 +1030,13 @@ SCENARIOS: Final[Mapping[str, Scenario]] = _catalogue(
         " id-kp-OCSPSigning.",
         UNAVAILABLE,
         _ocsp_fault(OCSPFault.UNAUTHORISED_SIGNER),
+        kind=_REV,
+    ),
+    Scenario(
+        "ocsp-delegated-responder",
+        "The leaf's only source is OCSP, answered 'good' by a delegated responder certificate.",
+        ALL_GOOD,
+        _ocsp_delegated_responder,
         kind=_REV,
     ),
     Scenario(
