@@ -5,6 +5,7 @@ fetchers that count calls), and that nothing raw ever escapes into the caller.""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from typing import ClassVar
@@ -18,8 +19,11 @@ from securesocket.revocation import (
     HttpFetcher,
     Method,
     Outcome,
+    RevocationPolicy,
     RevocationReport,
+    RevocationRules,
     check_revocation,
+    evaluate_offline,
 )
 from securesocket.revocation.ocsp import build_request
 from securesocket.testing._http import ClosedPort, LoopbackHTTPServer, QuietHandler
@@ -342,3 +346,27 @@ def test_one_bundle_serves_event_loops_in_several_threads() -> None:
     assert len(reports) == 2
     assert all(r.accepted for r in reports), [r.summary for r in reports]
     assert calls.count("http://crl.test/inter.crl") == 2
+
+
+@pytest.mark.parametrize(("policy", "accepted"), [("hard-fail", True), ("require", False)])
+def test_unsupported_schemes_are_skipped_with_the_reason(policy: str, accepted: bool) -> None:
+    pki = make_pki(ocsp_url="https://ocsp.test/", crl_url="ldap://ldap.test/cn=CA?crl")
+    fake = CountingFetcher({})
+    leaf_only = dataclasses.replace(RevocationRules.of(policy), ca=RevocationPolicy.OFF)
+    for report in (
+        asyncio.run(
+            check_revocation(
+                pki.path, policy=leaf_only, at=NOW, fetchers=Fetchers(crl=fake, ocsp=fake)
+            )
+        ),
+        evaluate_offline(pki.path, policy=leaf_only, at=NOW),
+    ):
+        leaf = report.certificates[0]
+        assert report.accepted is accepted, leaf.reason
+        details = {a.url: a.detail for a in leaf.attempts if a.outcome is Outcome.SKIPPED}
+        assert "unsupported scheme 'ldap'" in details["ldap://ldap.test/cn=CA?crl"]
+        if "https://ocsp.test/" in details:
+            assert "https is not fetched" in details["https://ocsp.test/"]
+        if accepted:
+            assert "no revocation source that can be consulted" in leaf.reason
+    assert fake.calls == []  # nothing was fetched

@@ -165,7 +165,7 @@ class _Evidence:
 
     def has_source(self, depth: int, results: Sequence[MethodResult]) -> bool:
         cert = self.path[depth]
-        if ocsp_urls(cert) or _crl_urls(cert)[0]:
+        if _fetchable(ocsp_urls(cert)) or _crl_urls(cert)[0]:
             return True
         return any(a.outcome is not Outcome.SKIPPED for r in results for a in r.attempts)
 
@@ -211,9 +211,29 @@ def _combine(attempts: Sequence[Attempt]) -> MethodResult:
 _SUCCESSFUL = x509_ocsp.OCSPResponseStatus.SUCCESSFUL
 
 
-def _not_fetched(urls: Iterable[str], method: Method) -> list[Attempt]:
+def _unsupported(others: Iterable[tuple[str, str]]) -> list[Attempt]:
+    """SKIPPED attempts for distribution point URLs whose scheme is not fetched."""
     return [
-        Attempt(method, "offline", Outcome.SKIPPED, "offline evaluation: not fetched", url=u)
+        Attempt(Method.CRL, "fetched", Outcome.SKIPPED, why, url=url)
+        for url, why in others
+        if "://" in url
+    ]
+
+
+def _fetchable(urls: Iterable[str]) -> list[str]:
+    return [u for u in urls if scheme_problem(u) is None]
+
+
+def _not_fetched(urls: Iterable[str], method: Method) -> list[Attempt]:
+    """SKIPPED attempts for declared URLs `evaluate_offline` leaves alone, with the reason."""
+    return [
+        Attempt(
+            method,
+            "offline",
+            Outcome.SKIPPED,
+            scheme_problem(u) or "offline evaluation: not fetched",
+            url=u,
+        )
         for u in urls
     ]
 
@@ -256,7 +276,8 @@ def evaluate_offline(
                 else:
                     result = ev.crl_result(depth, ev.ctx)
                     if not result.outcome or not result.outcome.decisive:
-                        skipped = _not_fetched(_crl_urls(ev.path[depth])[0], Method.CRL)
+                        urls, others = _crl_urls(ev.path[depth])
+                        skipped = _not_fetched(urls, Method.CRL) + _unsupported(others)
                         result = MethodResult(result.outcome, result.attempts + tuple(skipped))
                 results.append(result)
                 if result.outcome and result.outcome.decisive:
@@ -371,11 +392,7 @@ async def _crls(ev: _Evidence, session: FetchSession, depth: int) -> MethodResul
     if offline.outcome and offline.outcome.decisive:
         return offline
     urls, others = _crl_urls(ev.path[depth])
-    skipped = tuple(
-        Attempt(Method.CRL, "fetched", Outcome.SKIPPED, why, url=url)
-        for url, why in others
-        if "://" in url
-    )
+    skipped = tuple(_unsupported(others))
     if not urls:
         return MethodResult(
             offline.outcome or (Outcome.SKIPPED if skipped else None), offline.attempts + skipped

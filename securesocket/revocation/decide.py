@@ -103,10 +103,11 @@ def decide_certificate(
         )
     if not has_source:
         if policy is RevocationPolicy.REQUIRE:
+            seen = f" ({_why_not(attempts)})" if attempts else ""
             return verdict(
                 CertificateDecision.INDETERMINATE,
                 False,
-                "require: no revocation information for this certificate; rejected",
+                f"require: no revocation information for this certificate{seen}; rejected",
             )
         if policy is RevocationPolicy.HARD_FAIL:
             named = f" (it names only {', '.join(declared)})" if declared else ""
