@@ -535,3 +535,34 @@ class TestLeafKeyUsage:
         assert [p.code for p in bad.problems] == ["key_usage"]
         good = check(leaf_with(digital_signature=True), [], [root.certificate])
         assert good.status == S.TRUSTED
+
+
+class TestArgumentShapes:
+    @pytest.mark.parametrize("bad", [None, "certs.pem", 42])
+    def test_pool_that_is_not_a_sequence(self, root: CA, inter: CA, bad) -> None:
+        """None, a string or a number where a sequence of certificates belongs: ArgumentError."""
+        leaf = issue(inter, "example.test")
+        with pytest.raises(ArgumentError, match="sequence"):
+            verify_chain(leaf, bad, anchors=[root.certificate], trust="none", revocation="off")
+        with pytest.raises(ArgumentError, match="sequence"):
+            verify_chain(leaf, [], anchors=bad, trust="none", revocation="off")
+
+    @pytest.mark.parametrize("bad", [None, "leaf", 3.5])
+    def test_leaf_of_the_wrong_type(self, root: CA, bad) -> None:
+        """A leaf that is neither bytes nor a certificate: ArgumentError naming the leaf."""
+        with pytest.raises(ArgumentError, match="leaf"):
+            verify_chain(bad, anchors=[root.certificate], trust="none", revocation="off")
+
+    def test_generators_are_accepted(self, root: CA, inter: CA) -> None:
+        """Any iterable works for the pool and the anchors (a generator, a tuple)."""
+        leaf = issue(inter, "example.test")
+        result = verify_chain(
+            leaf,
+            (c for c in [inter.certificate]),
+            anchors=(root.certificate,),
+            trust="none",
+            revocation="off",
+            host="example.test",
+            at=NOW,
+        )
+        assert result.status == S.TRUSTED

@@ -53,8 +53,10 @@ def load_certificate(data: object, what: str = "certificate") -> x509.Certificat
 
 
 def _load_all(items: Iterable[object], what: str, *, skip_junk: bool) -> list[x509.Certificate]:
-    if isinstance(items, bytes | bytearray | memoryview | x509.Certificate):
+    if isinstance(items, bytes | bytearray | memoryview | x509.Certificate | X509Certificate):
         raise ArgumentError(f"{what} must be a sequence of certificates, not one certificate")
+    if isinstance(items, str) or not isinstance(items, Iterable):
+        raise ArgumentError(f"{what} must be a sequence of certificates, not {items!r:.40}")
     certs = []
     for item in items:
         try:
