@@ -125,8 +125,8 @@ def verify_chain(
         verification.path,
         policy=revocation,
         at=when,
-        crls=tuple(crls),
-        ocsp_responses=tuple(ocsp_responses),
+        crls=tuple(crls or ()),
+        ocsp_responses=tuple(ocsp_responses or ()),
         staple=staple,
         issuer_validator=verifier.issuer_validator(when, presented),
         # Certificates off the path may have signed a CRL (a separate CRL-signing key).
