@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 from ._as3names import as3_aliases
 from ._datacodec import DataInput, DataOutput, Endian, ObjectEncoding, _eof, decode_utf8_lenient
@@ -145,3 +145,6 @@ class ByteArray(DataInput, DataOutput):
 
     def __repr__(self) -> str:
         return f"<ByteArray length={len(self._data)} position={self._position}>"
+
+    if TYPE_CHECKING:  # the AS3 spellings, for type checkers; as3_aliases installs them
+        toString = to_string

@@ -460,6 +460,24 @@ class DataInput(_CodecState):
         self._take(used)
         return value
 
+    if TYPE_CHECKING:  # the AS3 spellings, for type checkers; as3_aliases installs them
+        bytesAvailable = bytes_available
+        objectEncoding = _CodecState.object_encoding
+        readBoolean = read_boolean
+        readByte = read_byte
+        readUnsignedByte = read_unsigned_byte
+        readShort = read_short
+        readUnsignedShort = read_unsigned_short
+        readInt = read_int
+        readUnsignedInt = read_unsigned_int
+        readFloat = read_float
+        readDouble = read_double
+        readBytes = read_bytes
+        readMultiByte = read_multi_byte
+        readUTF = read_utf
+        readUTFBytes = read_utf_bytes
+        readObject = read_object
+
 
 class DataOutput(_CodecState):
     """AS3 ``IDataOutput``. Hook: `_put` (see docs/CONTRACTS.md)."""
@@ -564,3 +582,18 @@ class DataOutput(_CodecState):
         from ._amf import encode_value  # noqa: PLC0415 - _amf needs ByteArray, which needs us
 
         self._put(encode_value(value, self._object_encoding))
+
+    if TYPE_CHECKING:  # the AS3 spellings, for type checkers; as3_aliases installs them
+        objectEncoding = _CodecState.object_encoding
+        writeBoolean = write_boolean
+        writeByte = write_byte
+        writeShort = write_short
+        writeInt = write_int
+        writeUnsignedInt = write_unsigned_int
+        writeFloat = write_float
+        writeDouble = write_double
+        writeBytes = write_bytes
+        writeMultiByte = write_multi_byte
+        writeUTF = write_utf
+        writeUTFBytes = write_utf_bytes
+        writeObject = write_object

@@ -31,7 +31,7 @@ import traceback
 import types
 import weakref
 from collections.abc import Callable
-from typing import Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from ._as3names import as3_aliases
 from .exceptions import ArgumentError, SecureSocketError
@@ -191,6 +191,16 @@ class Event:
     def __repr__(self) -> str:
         return self.to_string()
 
+    if TYPE_CHECKING:  # the AS3 spellings, for type checkers; as3_aliases installs them
+        currentTarget = current_target
+        eventPhase = event_phase
+        formatToString = format_to_string
+        preventDefault = prevent_default
+        isDefaultPrevented = is_default_prevented
+        stopPropagation = stop_propagation
+        stopImmediatePropagation = stop_immediate_propagation
+        toString = to_string
+
 
 @as3_aliases
 class ErrorEvent(Event):
@@ -228,6 +238,9 @@ class ErrorEvent(Event):
     def error_id(self) -> int:
         """The AS3 error number (2031 for a socket error), 0 when none."""
         return self._error_id
+
+    if TYPE_CHECKING:  # the AS3 spellings, for type checkers; as3_aliases installs them
+        errorID = error_id
 
 
 @as3_aliases
@@ -284,6 +297,10 @@ class ProgressEvent(Event):
     def bytes_total(self, value: float) -> None:
         self._bytes_total = value
 
+    if TYPE_CHECKING:  # the AS3 spellings, for type checkers; as3_aliases installs them
+        bytesLoaded = bytes_loaded
+        bytesTotal = bytes_total
+
 
 @as3_aliases
 class OutputProgressEvent(Event):
@@ -326,6 +343,10 @@ class OutputProgressEvent(Event):
     @bytes_total.setter
     def bytes_total(self, value: float) -> None:
         self._bytes_total = value
+
+    if TYPE_CHECKING:  # the AS3 spellings, for type checkers; as3_aliases installs them
+        bytesPending = bytes_pending
+        bytesTotal = bytes_total
 
 
 class UnhandledErrorEventError(SecureSocketError):
@@ -546,3 +567,11 @@ class EventDispatcher:
     def to_string(self) -> str:
         """AS3 ``Object.toString``: ``[object ClassName]``."""
         return f"[object {type(self).__name__}]"
+
+    if TYPE_CHECKING:  # the AS3 spellings, for type checkers; as3_aliases installs them
+        addEventListener = add_event_listener
+        removeEventListener = remove_event_listener
+        dispatchEvent = dispatch_event
+        hasEventListener = has_event_listener
+        willTrigger = will_trigger
+        toString = to_string

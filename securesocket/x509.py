@@ -31,7 +31,7 @@ from __future__ import annotations
 import datetime
 import ssl
 import warnings
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from cryptography import x509 as _x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -195,6 +195,15 @@ class X500DistinguishedName:
     def __hash__(self) -> int:
         return hash(self._name)
 
+    if TYPE_CHECKING:  # the AS3 spellings, for type checkers; as3_aliases installs them
+        commonName = common_name
+        countryName = country_name
+        localityName = locality_name
+        organizationName = organization_name
+        organizationalUnitName = organizational_unit_name
+        stateOrProvinceName = state_or_province_name
+        toString = to_string
+
 
 @as3_aliases
 class X509Certificate:
@@ -345,6 +354,17 @@ class X509Certificate:
 
     def __repr__(self) -> str:
         return f"<X509Certificate subject={self.subject.to_string()!r} serial={self.serial_number}>"
+
+    if TYPE_CHECKING:  # the AS3 spellings, for type checkers; as3_aliases installs them
+        issuerUniqueID = issuer_unique_id
+        serialNumber = serial_number
+        signatureAlgorithmOID = signature_algorithm_oid
+        signatureAlgorithmParams = signature_algorithm_params
+        subjectPublicKey = subject_public_key
+        subjectPublicKeyAlgorithmOID = subject_public_key_algorithm_oid
+        subjectUniqueID = subject_unique_id
+        validNotBefore = valid_not_before
+        validNotAfter = valid_not_after
 
 
 class _RawFields:

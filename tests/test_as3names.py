@@ -6,6 +6,7 @@ the table in `_as3names`, so a row missing from the table fails here.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 
@@ -223,3 +224,40 @@ def test_bound_alias_calls_the_same_code() -> None:
     buffer.writeUTF("hi")
     buffer.position = 0
     assert buffer.read_utf() == "hi"
+
+
+TYPED_CLASSES = [
+    ("securesocket._events", "EventDispatcher"),
+    ("securesocket._events", "Event"),
+    ("securesocket._events", "ErrorEvent"),
+    ("securesocket._events", "ProgressEvent"),
+    ("securesocket._events", "OutputProgressEvent"),
+    ("securesocket._datacodec", "DataInput"),
+    ("securesocket._datacodec", "DataOutput"),
+    ("securesocket._bytearray", "ByteArray"),
+    ("securesocket.x509", "X509Certificate"),
+    ("securesocket.x509", "X500DistinguishedName"),
+]
+
+
+def type_checking_aliases(module: str, cls: str) -> dict[str, str]:
+    """The ``Alias = python_name`` lines in the class's ``if TYPE_CHECKING:`` block."""
+    tree = ast.parse(inspect.getsource(importlib.import_module(module)))
+    (klass,) = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == cls]
+    found: dict[str, str] = {}
+    for statement in klass.body:
+        if isinstance(statement, ast.If) and ast.unparse(statement.test) == "TYPE_CHECKING":
+            for assign in statement.body:
+                assert isinstance(assign, ast.Assign)
+                (target,) = assign.targets
+                assert isinstance(target, ast.Name)
+                value = assign.value
+                found[target.id] = value.attr if isinstance(value, ast.Attribute) else value.id  # type: ignore[attr-defined]
+    return found
+
+
+@pytest.mark.parametrize(("module", "cls"), TYPED_CLASSES, ids=[c for _, c in TYPED_CLASSES])
+def test_type_checkers_see_the_same_aliases(module: str, cls: str) -> None:
+    """Each class declares, for mypy, exactly its table rows whose spellings differ."""
+    expected = {a: p for a, p in AS3_NAMES[cls].items() if a != p}
+    assert type_checking_aliases(module, cls) == expected
