@@ -40,6 +40,7 @@ class TestUsage:
             (["audit", "--hosts", "x", "--resume"], "--resume needs --hosts and --output"),
             (["audit", "--hosts", "/nonexistent-list"], "cannot read it"),
             (["audit", "--scenario", "good", "a.example"], "--scenario needs --matrix"),
+            (["audit", "a.example", "--servername", "a..b"], "--servername 'a..b'"),
         ],
     )
     def test_usage_errors_exit_2_with_a_message(
@@ -119,6 +120,18 @@ class TestUnreachable:
         assert "UNREACHABLE" in out
         assert "refused the connection" in out
         assert "\033[" not in out
+
+
+class TestBadServerName:
+    def test_an_unencodable_server_name_is_a_result_not_a_crash(self) -> None:
+        """Through the Python API, a server name IDNA cannot encode is reported, not raised."""
+        from securesocket.audit.probe import audit_host
+
+        with silent_listener() as port:
+            result = audit_host("127.0.0.1", port, server_name="a..b", timeout=2)
+        assert result.error is not None
+        assert result.error.reason.value == "name-not-resolved"
+        assert "cannot be sent as a server name" in result.error.message
 
 
 class TestSubprocess:

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from . import matrix
 from .dask import DaskSchedulerError, DaskUnavailableError, dask_mapper
-from .hostlist import HostSyntaxError, parse_host, read_host_list
+from .hostlist import HostSyntaxError, check_host, parse_host, read_host_list
 from .hosts import Mapper, Summary, completed_keys, default_concurrency, run_hosts, thread_mapper
 from .jsonio import dumps
 from .model import AuditResult, MatrixRow, Outcome, Target
@@ -225,6 +225,11 @@ def _run_single(args: argparse.Namespace, out: IO[str]) -> int:
         host, port = parse_host(args.host, default_port=DEFAULT_PORT)
     except HostSyntaxError as exc:
         raise UsageError(f"{args.host!r}: {exc}") from exc
+    if args.servername is not None:
+        try:
+            check_host(args.servername)
+        except HostSyntaxError as exc:
+            raise UsageError(f"--servername {args.servername!r}: {exc}") from exc
     options = _audit_options(args)
     result = audit_host(host, port, server_name=args.servername, **options)
     if args.json:

@@ -156,7 +156,14 @@ def fetch_handshake(target: Target, *, timeout: float) -> Handshake:
         conn = SSL.Connection(_shared_context(), sock)
         conn.set_app_data({"staple": None})
         if not _is_ip(target.server_name):
-            conn.set_tlsext_host_name(target.server_name.encode("idna"))
+            try:
+                sni = target.server_name.encode("idna")
+            except UnicodeError as exc:
+                raise HandshakeFailedError(
+                    ErrorReason.NAME_NOT_RESOLVED,
+                    f"{target.server_name!r} cannot be sent as a server name: {exc}",
+                ) from exc
+            conn.set_tlsext_host_name(sni)
         conn.request_ocsp()
         conn.set_connect_state()
         while True:

@@ -42,7 +42,8 @@ class HostSyntaxError(ValueError):
     """A ``host[:port]`` string that is not one."""
 
 
-def _check_host(host: str) -> str:
+def check_host(host: str) -> str:
+    """`host` if it is an IP address or a host name (IDNA allowed); HostSyntaxError if not."""
     try:
         return str(ipaddress.ip_address(host))
     except ValueError:
@@ -91,7 +92,7 @@ def parse_host(text: str, *, default_port: int = 443) -> tuple[str, int]:
             raise HostSyntaxError("too many colons (write IPv6 as [addr]:port)") from None
     host, colon, port_text = text.partition(":")
     port = _check_port(port_text) if colon else default_port
-    return _check_host(host), port
+    return check_host(host), port
 
 
 def read_host_list(
