@@ -294,3 +294,35 @@ class TestInternalError:
         assert error["reason"] == "internal-error"
         assert "ZeroDivisionError: simulated bug" in error["message"]
         assert "Traceback" in error["trace"]
+
+
+class TestPythonAPIArguments:
+    @pytest.mark.parametrize(
+        ("kwargs", "match"),
+        [
+            ({"host": ""}, "host must not be empty"),
+            ({"port": 0}, "outside 1-65535"),
+            ({"port": 70000}, "outside 1-65535"),
+            ({"revocation": "sometimes"}, "unknown revocation policy"),
+            ({"trust": "everyone"}, "unknown trust setting"),
+            ({"timeout": 0}, "timeout must be positive"),
+        ],
+    )
+    def test_caller_mistakes_raise_before_connecting(
+        self, kwargs: dict[str, object], match: str
+    ) -> None:
+        """audit_host raises ValueError for the caller's own mistakes, before any connection."""
+        from securesocket.audit.probe import audit_host
+
+        arguments: dict[str, object] = {"host": "127.0.0.1", "port": 1, **kwargs}
+        with pytest.raises(ValueError, match=match):
+            audit_host(**arguments)  # type: ignore[arg-type]
+
+    def test_naive_time_is_refused(self) -> None:
+        """A validation time without a timezone is ambiguous and refused."""
+        import datetime as dt
+
+        from securesocket.audit.probe import audit_host
+
+        with pytest.raises(ValueError, match="aware"):
+            audit_host("127.0.0.1", 1, at=dt.datetime(2026, 1, 1))

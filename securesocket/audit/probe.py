@@ -63,8 +63,13 @@ def audit_host(
         timeout: one deadline, in seconds, for connect, handshake and revocation checking.
 
     Raises:
-        ValueError: for an unknown `revocation` or `trust` value, or a non-positive timeout.
+        ValueError: for an empty host, a port outside 1-65535, an unknown `revocation` or
+            `trust` value, a non-positive timeout or a naive `at`.
     """
+    if not host:
+        raise ValueError("host must not be empty")
+    if not 1 <= port <= 65535:
+        raise ValueError(f"port {port} is outside 1-65535")
     if revocation not in REVOCATION_POLICIES:
         raise ValueError(f"unknown revocation policy {revocation!r}")
     if trust not in TRUST_SETTINGS:
