@@ -100,6 +100,21 @@ class TestStrictLeaves:
         feature = cert.extensions.get_extension_for_class(x509.TLSFeature).value
         assert list(feature) == [x509.TLSFeatureType.status_request]
 
+    def test_ca_extra_extensions_and_ca_issuers_url(self) -> None:
+        policy = x509.ObjectIdentifier("1.3.6.1.4.1.99999.1")
+        root = CA(ca_issuers_url="http://127.0.0.1:1/root.der")
+        inter = root.create_child_ca(
+            extra_extensions=[
+                (x509.CertificatePolicies([x509.PolicyInformation(policy, None)]), False)
+            ]
+        )
+        policies = inter.certificate.extensions.get_extension_for_class(x509.CertificatePolicies)
+        assert [p.policy_identifier for p in policies.value] == [policy]
+        aia = inter.certificate.extensions.get_extension_for_class(x509.AuthorityInformationAccess)
+        assert [d.access_location.value for d in aia.value] == ["http://127.0.0.1:1/root.der"]
+        with pytest.raises(x509.ExtensionNotFound):
+            root.certificate.extensions.get_extension_for_class(x509.CertificatePolicies)
+
     def test_identities_are_required(self) -> None:
         with pytest.raises(ValueError, match="identity"):
             CA().issue_cert()

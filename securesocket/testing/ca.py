@@ -148,6 +148,8 @@ class CA:
         permitted_names / excluded_names: name constraints, as DNS suffixes or IP networks.
         is_ca: False writes basicConstraints CA:false (the "intermediate is not a CA" scenario).
         ocsp_url / crl_url / ca_issuers_url: services this CA publishes in what it issues.
+        extra_extensions: (extension, critical) pairs for the CA certificate, e.g.
+            certificate policies, policy constraints or inhibitAnyPolicy.
     """
 
     def __init__(
@@ -170,6 +172,7 @@ class CA:
         ocsp_url: str | None = None,
         crl_url: str | None = None,
         ca_issuers_url: str | None = None,
+        extra_extensions: Iterable[tuple[x509.ExtensionType, bool]] = (),
     ) -> None:
         self.private_key: PrivateKey = key if key is not None else key_type.generate()
         self.hash_algorithm: hashes.HashAlgorithm | None = (
@@ -219,6 +222,8 @@ class CA:
                 ),
                 critical=True,
             )
+        for extension, critical in extra_extensions:
+            builder = builder.add_extension(extension, critical=critical)
         if parent_cert is None:
             cert = sign_builder(
                 builder.issuer_name(self.subject), self.private_key, self.hash_algorithm
