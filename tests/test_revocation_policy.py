@@ -242,3 +242,25 @@ def test_leaving_the_staple_out_of_the_order_does_not_lift_must_staple() -> None
     assert "Must-Staple" in report.certificates[0].reason
     lifted = dataclasses.replace(no_staple_method, enforce_must_staple=False)
     assert evaluate_offline(pki.path, policy=lifted, at=NOW, crls=pki.good_crls()).accepted
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+def test_a_certificate_with_unreadable_extensions_is_reported_not_raised(policy: str) -> None:
+    import asyncio
+
+    from cryptography.x509.oid import ExtensionOID
+
+    from securesocket.revocation import Fetchers, check_revocation
+
+    pki = make_pki()
+    broken_dp = x509.UnrecognizedExtension(ExtensionOID.CRL_DISTRIBUTION_POINTS, b"\x01\x02")
+    leaf = pki.inter.issue_cert("localhost", crl_url=None, extra_extensions=[(broken_dp, False)])
+    path = pki.path_for(leaf)
+    offline = evaluate_offline(path, policy=policy, at=NOW, crls=pki.good_crls())
+    online = asyncio.run(
+        check_revocation(path, policy=policy, at=NOW, crls=pki.good_crls(), fetchers=Fetchers())
+    )
+    for report in (offline, online):
+        assert report.accepted is (policy in ("off", "soft-fail"))
+        if policy != "off":
+            assert "extensions cannot be read" in report.certificates[0].attempts[0].detail

@@ -263,27 +263,54 @@ def evaluate_offline(
     )
     certificates = []
     for depth in range(len(ev.path) - 1):
-        results: list[MethodResult] = []
-        if ev.rules.for_depth(depth).checks:
-            for method in ev.rules.order:
-                if method is Method.STAPLE:
-                    result = ev.staple_result(depth)
-                elif method is Method.OCSP:
-                    result = ev.supplied_ocsp(depth, ev.ctx)
-                    if not result.outcome or not result.outcome.decisive:
-                        skipped = _not_fetched(ocsp_urls(ev.path[depth]), Method.OCSP)
-                        result = MethodResult(result.outcome, result.attempts + tuple(skipped))
-                else:
-                    result = ev.crl_result(depth, ev.ctx)
-                    if not result.outcome or not result.outcome.decisive:
-                        urls, others = _crl_urls(ev.path[depth])
-                        skipped = _not_fetched(urls, Method.CRL) + _unsupported(others)
-                        result = MethodResult(result.outcome, result.attempts + tuple(skipped))
-                results.append(result)
-                if result.outcome and result.outcome.decisive:
-                    break
-        certificates.append(ev.decide(depth, results))
+        try:
+            certificates.append(_offline_one(ev, depth))
+        except (ValueError, UnsupportedAlgorithm) as exc:
+            certificates.append(_unreadable(ev, depth, exc))
     return build_report(ev.rules, certificates, when)
+
+
+def _offline_one(ev: _Evidence, depth: int) -> CertificateRevocation:
+    results: list[MethodResult] = []
+    if ev.rules.for_depth(depth).checks:
+        for method in ev.rules.order:
+            if method is Method.STAPLE:
+                result = ev.staple_result(depth)
+            elif method is Method.OCSP:
+                result = ev.supplied_ocsp(depth, ev.ctx)
+                if not result.outcome or not result.outcome.decisive:
+                    skipped = _not_fetched(ocsp_urls(ev.path[depth]), Method.OCSP)
+                    result = MethodResult(result.outcome, result.attempts + tuple(skipped))
+            else:
+                result = ev.crl_result(depth, ev.ctx)
+                if not result.outcome or not result.outcome.decisive:
+                    urls, others = _crl_urls(ev.path[depth])
+                    skipped = _not_fetched(urls, Method.CRL) + _unsupported(others)
+                    result = MethodResult(result.outcome, result.attempts + tuple(skipped))
+            results.append(result)
+            if result.outcome and result.outcome.decisive:
+                break
+    return ev.decide(depth, results)
+
+
+def _unreadable(ev: _Evidence, depth: int, error: Exception) -> CertificateRevocation:
+    """The verdict on a certificate whose extensions cannot be read: nothing it declares can be
+    known, so the policy decides as for a source that gave no usable answer."""
+    attempt = Attempt(
+        Method.CRL,
+        "supplied",
+        Outcome.ERROR,
+        f"the certificate's extensions cannot be read ({error})",
+    )
+    return decide_certificate(
+        depth,
+        ev.path[depth],
+        ev.rules.for_depth(depth),
+        (),
+        [MethodResult(Outcome.ERROR, (attempt,))],
+        has_source=True,
+        staple_required=False,
+    )
 
 
 async def check_revocation(
@@ -315,6 +342,13 @@ async def check_revocation(
 
 
 async def _check_one(ev: _Evidence, session: FetchSession, depth: int) -> CertificateRevocation:
+    try:
+        return await _online_one(ev, session, depth)
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        return _unreadable(ev, depth, exc)
+
+
+async def _online_one(ev: _Evidence, session: FetchSession, depth: int) -> CertificateRevocation:
     results: list[MethodResult] = []
     if ev.rules.for_depth(depth).checks:
         for method in ev.rules.order:

@@ -44,6 +44,13 @@ def _why_not(attempts: Sequence[Attempt]) -> str:
     return "; ".join(f"{a.method.value} {a.outcome.value}: {a.detail}" for a in useful[:4])
 
 
+def _subject(cert: x509.Certificate) -> str:
+    try:
+        return cert.subject.rfc4514_string()
+    except ValueError:
+        return "(unreadable subject)"
+
+
 def decide_certificate(
     depth: int,
     cert: x509.Certificate,
@@ -62,7 +69,7 @@ def decide_certificate(
     ) -> CertificateRevocation:
         return CertificateRevocation(
             depth=depth,
-            subject=cert.subject.rfc4514_string(),
+            subject=_subject(cert),
             serial=format(serial_of(cert), "x"),
             policy=policy,
             declared=declared,
