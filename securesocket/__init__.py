@@ -9,6 +9,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from ._amf import TypedObject as TypedObject
 from ._bytearray import ByteArray as ByteArray
+from ._bytearray import CompressionAlgorithm as CompressionAlgorithm
 from ._datacodec import Endian as Endian
 from ._datacodec import ObjectEncoding as ObjectEncoding
 from ._events import ErrorEvent as ErrorEvent
@@ -63,6 +64,7 @@ __all__ = [
     "CertificateStatus",
     "CertificateVerificationError",
     "ChainVerifier",
+    "CompressionAlgorithm",
     "ConnectAttempt",
     "EOFError",
     "Endian",

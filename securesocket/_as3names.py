@@ -130,6 +130,10 @@ AS3_NAMES: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "length",
             "position",
             "clear",
+            "compress",
+            "uncompress",
+            "deflate",
+            "inflate",
             "toString to_string",
         ),
         "X509Certificate": _rows(

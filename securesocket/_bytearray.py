@@ -8,14 +8,40 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, overload
+import enum
+import lzma
+import zlib
+from typing import TYPE_CHECKING, Any, overload
 
 from ._as3names import as3_aliases
 from ._datacodec import DataInput, DataOutput, Endian, ObjectEncoding, _eof, decode_utf8_lenient
-from .exceptions import RangeError
+from .exceptions import ArgumentError, IOError, RangeError
 
 
-__all__ = ["ByteArray", "Endian", "ObjectEncoding"]
+__all__ = ["MAX_UNCOMPRESSED_SIZE", "ByteArray", "CompressionAlgorithm", "Endian", "ObjectEncoding"]
+
+
+class CompressionAlgorithm(enum.StrEnum):
+    """AS3 ``flash.utils.CompressionAlgorithm``."""
+
+    ZLIB = "zlib"
+    DEFLATE = "deflate"
+    LZMA = "lzma"
+
+
+MAX_UNCOMPRESSED_SIZE = 256 * 1024 * 1024
+"""`ByteArray.uncompress` refuses output larger than this (256 MiB): a few kilobytes of
+hostile input must not exhaust memory. AS3 has no such limit."""
+
+
+def _algorithm(value: str) -> CompressionAlgorithm:
+    try:
+        return CompressionAlgorithm(value)
+    except ValueError:
+        raise ArgumentError(
+            f"Error #2008: Parameter algorithm must be one of the accepted values (got {value!r}).",
+            2008,
+        ) from None
 
 
 @as3_aliases
@@ -116,6 +142,69 @@ class ByteArray(DataInput, DataOutput):
         if data.startswith(b"\xff\xfe"):
             return data[2:].decode("utf-16-le", "replace")
         return decode_utf8_lenient(data)
+
+    def compress(self, algorithm: str = "zlib") -> None:
+        """AS3 ``compress``: replace the whole contents with their compressed form; position
+        moves to the end. ``algorithm`` is a `CompressionAlgorithm` value.
+
+        Raises:
+            ArgumentError: #2008, an unknown algorithm (the contents are unchanged).
+        """
+        data = bytes(self._data)
+        kind = _algorithm(algorithm)
+        if kind == CompressionAlgorithm.ZLIB:
+            packed = zlib.compress(data)
+        elif kind == CompressionAlgorithm.DEFLATE:
+            packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+            packed = packer.compress(data) + packer.flush()
+        else:
+            packed = lzma.compress(data, format=lzma.FORMAT_ALONE)
+        self._data = bytearray(packed)
+        self._position = len(packed)
+
+    def uncompress(self, algorithm: str = "zlib") -> None:
+        """AS3 ``uncompress``: replace the whole contents with their decompressed form;
+        position moves to 0.
+
+        Raises:
+            ArgumentError: #2008, an unknown algorithm.
+            IOError: #2058, the data does not decompress, or would exceed
+                `MAX_UNCOMPRESSED_SIZE` (a compression bomb); the contents are unchanged.
+        """
+        kind = _algorithm(algorithm)
+        data = bytes(self._data)
+        try:
+            if kind == CompressionAlgorithm.LZMA:
+                unpacker: Any = lzma.LZMADecompressor(format=lzma.FORMAT_ALONE)
+            else:
+                wbits = zlib.MAX_WBITS if kind == CompressionAlgorithm.ZLIB else -zlib.MAX_WBITS
+                unpacker = zlib.decompressobj(wbits=wbits)
+            plain = unpacker.decompress(data, MAX_UNCOMPRESSED_SIZE + 1)
+            finished = unpacker.eof
+        except (zlib.error, lzma.LZMAError) as exc:
+            raise IOError(
+                f"Error #2058: There was an error decompressing the data. ({exc})", 2058
+            ) from exc
+        if len(plain) > MAX_UNCOMPRESSED_SIZE:
+            raise IOError(
+                "Error #2058: There was an error decompressing the data. (more than "
+                f"{MAX_UNCOMPRESSED_SIZE} bytes)",
+                2058,
+            )
+        if not finished:
+            raise IOError(
+                "Error #2058: There was an error decompressing the data. (truncated)", 2058
+            )
+        self._data = bytearray(plain)
+        self._position = 0
+
+    def deflate(self) -> None:
+        """AS3 ``deflate``: ``compress("deflate")`` (raw DEFLATE, no zlib header)."""
+        self.compress(CompressionAlgorithm.DEFLATE)
+
+    def inflate(self) -> None:
+        """AS3 ``inflate``: ``uncompress("deflate")``."""
+        self.uncompress(CompressionAlgorithm.DEFLATE)
 
     # -- Python protocols ----------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from securesocket import ByteArray, EOFError, RangeError
+from securesocket import ArgumentError, ByteArray, EOFError, IOError, RangeError
 from tests import strategies as s
 
 
@@ -238,3 +238,83 @@ class ByteArrayModel(RuleBasedStateMachine):
 
 ByteArrayModel.TestCase.settings = settings(stateful_step_count=25)
 TestByteArrayModel = ByteArrayModel.TestCase
+
+
+class TestCompression:
+    """compress/uncompress/deflate/inflate, and what bad input does."""
+
+    @given(raw=s.blobs, algorithm=st.sampled_from(["zlib", "deflate", "lzma"]))
+    def test_round_trip(self, raw: bytes, algorithm: str) -> None:
+        """compress then uncompress restores the bytes; positions follow AS3."""
+        buffer = ByteArray(raw)
+        buffer.compress(algorithm)
+        assert buffer.position == buffer.length
+        buffer.uncompress(algorithm)
+        assert (buffer.to_bytes(), buffer.position) == (raw, 0)
+
+    def test_formats_match_the_standard_libraries(self) -> None:
+        """zlib has the zlib header, deflate is raw, lzma is the .lzma (alone) format."""
+        import lzma
+        import zlib
+
+        buffer = ByteArray(b"hello" * 20)
+        buffer.compress()
+        assert zlib.decompress(buffer.to_bytes()) == b"hello" * 20
+        buffer = ByteArray(b"hello")
+        buffer.deflate()
+        assert zlib.decompress(buffer.to_bytes(), -15) == b"hello"
+        buffer.inflate()
+        assert buffer.to_bytes() == b"hello"
+        buffer.compress("lzma")
+        assert lzma.decompress(buffer.to_bytes(), format=lzma.FORMAT_ALONE) == b"hello"
+
+    @pytest.mark.parametrize("algorithm", ["zlib", "deflate", "lzma"])
+    @pytest.mark.parametrize(
+        "raw", [b"not compressed at all", b"\x78\x9c\xff\xff"], ids=["garbage", "bad-stream"]
+    )
+    def test_bad_data_is_io_error_2058_and_keeps_contents(self, raw: bytes, algorithm: str) -> None:
+        """Undecompressable bytes raise IOError #2058 and leave the array as it was."""
+        buffer = ByteArray(raw)
+        buffer.position = 3
+        with pytest.raises(IOError, match="#2058") as caught:
+            buffer.uncompress(algorithm)
+        assert caught.value.error_id == 2058
+        assert (buffer.to_bytes(), buffer.position) == (raw, 3)
+
+    def test_truncated_stream_is_io_error(self) -> None:
+        """A stream cut short is an error, not a silently short result."""
+        buffer = ByteArray(b"x" * 1000)
+        buffer.compress()
+        buffer.length -= 4
+        with pytest.raises(IOError, match="truncated"):
+            buffer.uncompress()
+
+    def test_compression_bomb_is_refused(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Output beyond MAX_UNCOMPRESSED_SIZE is refused before it is all produced."""
+        from securesocket import _bytearray
+
+        monkeypatch.setattr(_bytearray, "MAX_UNCOMPRESSED_SIZE", 1000)
+        buffer = ByteArray(b"\x00" * 1001)
+        buffer.compress()
+        packed = buffer.to_bytes()
+        with pytest.raises(IOError, match="more than 1000 bytes"):
+            buffer.uncompress()
+        assert buffer.to_bytes() == packed
+
+    def test_limit_is_inclusive(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The twin: exactly the limit is accepted."""
+        from securesocket import _bytearray
+
+        monkeypatch.setattr(_bytearray, "MAX_UNCOMPRESSED_SIZE", 1000)
+        buffer = ByteArray(b"\x00" * 1000)
+        buffer.compress()
+        buffer.uncompress()
+        assert buffer.length == 1000
+
+    def test_unknown_algorithm_is_argument_error(self) -> None:
+        """Only the three AS3 algorithm names are accepted."""
+        buffer = ByteArray(b"abc")
+        for call in (buffer.compress, buffer.uncompress):
+            with pytest.raises(ArgumentError, match="#2008"):
+                call("gzip")
+        assert buffer.to_bytes() == b"abc"
