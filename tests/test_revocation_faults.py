@@ -213,7 +213,8 @@ def test_fault_matrix(lab: Lab, case: str, policy: str) -> None:
         check_revocation(
             lab.path(leaf),  # type: ignore[arg-type]
             policy=rules,
-            fetchers=Fetchers(timeout=0.3, deadline=3.0),
+            # Short timeouts only where a timeout is the point: a loaded box must not flake.
+            fetchers=Fetchers(timeout=0.3 if "slow" in case else 10.0, deadline=20.0),
         )
     )
     json.dumps(report.to_dict())
@@ -250,7 +251,7 @@ def test_delegated_responder_without_nocheck_is_checked_through_its_crl(lab: Lab
             check_revocation(
                 lab.path("ocsp"),  # type: ignore[arg-type]
                 policy="require",
-                fetchers=Fetchers(timeout=1.0, deadline=3.0),
+                fetchers=Fetchers(timeout=10.0, deadline=20.0),
             )
         )
 

@@ -56,7 +56,7 @@ class RedirectServer(LoopbackHTTPServer):
         self.target = target
 
 
-def fetch(url: str, *, timeout: float = 2.0, fetcher: HttpFetcher | None = None) -> bytes:
+def fetch(url: str, *, timeout: float = 10.0, fetcher: HttpFetcher | None = None) -> bytes:
     return asyncio.run((fetcher or HttpFetcher()).fetch_crl(url, timeout=timeout))
 
 
@@ -147,9 +147,9 @@ def test_ocsp_uses_get_for_small_requests_and_post_for_large() -> None:
         responder.add_ca(pki.inter)
         request = build_request(pki.leaf.certificate, pki.inter.certificate)
         fetcher = HttpFetcher()
-        small = asyncio.run(fetcher.fetch_ocsp(responder.url, request, timeout=2))
+        small = asyncio.run(fetcher.fetch_ocsp(responder.url, request, timeout=10))
         long_url = responder.url + "p" * 250
-        large = asyncio.run(fetcher.fetch_ocsp(long_url, request, timeout=2))
+        large = asyncio.run(fetcher.fetch_ocsp(long_url, request, timeout=10))
         methods = [r.method for r in responder.requests]
     assert methods == ["GET", "POST"]
     assert small[:1] == large[:1] == b"\x30"
