@@ -21,7 +21,7 @@ import pytest
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from OpenSSL import SSL
 
@@ -439,9 +439,6 @@ class TestRevocationDataEnteringOurCode:
         """A mutated CRL never hides the leaf's revocation and never crashes."""
 
         def check(crl: bytes) -> None:
-            # The known crashes have their own strict xfail tests (TestKnownParserCrashes);
-            # skipping only those inputs keeps this test guarding every other mutation.
-            assume(not known_crl_crash(crl))
             result = pki.verify(
                 pki.revoked.der, [pki.intermediate_der], revocation="hard-fail", crls=[crl]
             )
@@ -458,7 +455,6 @@ class TestRevocationDataEnteringOurCode:
         """A mutated OCSP response never turns "revoked" into trusted and never crashes."""
 
         def check(response: bytes) -> None:
-            assume(not known_ocsp_crash(response))  # recorded in TestKnownParserCrashes
             result = pki.verify(
                 pki.revoked.der,
                 [pki.intermediate_der],
@@ -475,7 +471,6 @@ class TestRevocationDataEnteringOurCode:
         nothing else to go on, does not trust."""
 
         def check(response: bytes) -> None:
-            assume(not known_ocsp_crash(response))  # recorded in TestKnownParserCrashes
             try:
                 parsed = x509.ocsp.load_der_ocsp_response(response)
                 unchanged = parsed.tbs_response_bytes == pki.ocsp_good.tbs_response_bytes and (
@@ -506,7 +501,8 @@ class TestRevocationDataEnteringOurCode:
 
 
 def known_crl_crash(data: bytes) -> bool:
-    """Whether `data` hits one of the two `load_crl` crashes recorded below."""
+    """Whether cryptography itself raises on `data` beyond a plain parse error (the inputs
+    that once crashed `load_crl`)."""
     try:
         crl = x509.load_der_x509_crl(data)
     except x509.InvalidVersion:
@@ -521,7 +517,8 @@ def known_crl_crash(data: bytes) -> bool:
 
 
 def known_ocsp_crash(data: bytes) -> bool:
-    """Whether `data` hits one of the two OCSP unknown-algorithm crashes recorded below."""
+    """Whether cryptography raises UnsupportedAlgorithm on `data` (the inputs that once
+    crashed the OCSP check)."""
     try:
         response = x509.ocsp.load_der_ocsp_response(data)
         if response.response_status is not x509.ocsp.OCSPResponseStatus.SUCCESSFUL:
@@ -541,18 +538,11 @@ SHA1 = b"\x2b\x0e\x03\x02\x1a"
 UNKNOWN_HASH_OID = b"\x2b\x0f\x03\x02\x1a"
 
 
-class TestKnownParserCrashes:
-    """Found by the fuzz tests above: 49 of 696 single-byte flips of a fixture CRL make
-    `load_crl` (documented "never raises") raise; an OCSP response naming an unknown signature
-    algorithm crashes the OCSP check. Each exception escapes `verify_chain`."""
+class TestParserCrashRegressions:
+    """Crashes the fuzz tests above found (each once escaped `verify_chain`; fixed in the
+    revocation package): one hand-made input each, so a regression fails on every run, not
+    only when the fuzzer happens to draw it."""
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason=(
-            "BUG (revocation/ocsp.py _signature_ok): response.signature_hash_algorithm raises "
-            "cryptography UnsupportedAlgorithm for an unknown signature OID; it escapes"
-        ),
-    )
     def test_ocsp_response_with_unknown_signature_algorithm(self, pki: _PKI) -> None:
         """An OCSP response whose signature OID is unknown → not proof, not a crash."""
         data = der_of(pki.ocsp_good).replace(ECDSA_WITH_SHA256, UNKNOWN_SIGNATURE_OID, 1)
@@ -562,14 +552,6 @@ class TestKnownParserCrashes:
         )
         assert not result.trusted
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason=(
-            "BUG (revocation/ocsp.py find_single): single.hash_algorithm raises cryptography "
-            "UnsupportedAlgorithm for an unknown CertID hash OID (only ValueError and "
-            "TypeError are caught); it escapes"
-        ),
-    )
     def test_ocsp_response_with_unknown_certid_hash(self, pki: _PKI) -> None:
         """An OCSP response whose CertID hash OID is unknown → not proof, not a crash."""
         data = der_of(pki.ocsp_good).replace(SHA1, UNKNOWN_HASH_OID, 1)
@@ -589,32 +571,19 @@ class TestKnownParserCrashes:
         )
         assert result.trusted
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason=(
-            "BUG (revocation/crl.py load_crl): cryptography raises x509.InvalidVersion, which is "
-            "not a ValueError, for a CRL whose version field is not v1/v2; it escapes"
-        ),
-    )
     def test_crl_with_bad_version_is_a_problem_not_a_crash(self, pki: _PKI) -> None:
         """A CRL whose version INTEGER says 0 (an invalid v1 encoding) → a stated problem."""
         data = der_of(pki.crl).replace(b"\x02\x01\x01", b"\x02\x01\x00", 1)
+        assert known_crl_crash(data)
         assert load_crl(data, origin="fuzz").problem
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason=(
-            "BUG (revocation/crl.py load_crl): its except-branch reads crl.issuer, which "
-            "raises ValueError again when the issuer Name itself is malformed; it escapes"
-        ),
-    )
     def test_crl_with_malformed_issuer_is_a_problem_not_a_crash(self, pki: _PKI) -> None:
         """A CRL whose issuer CN has an invalid string tag → a stated problem."""
         oid_cn_utf8 = b"\x55\x04\x03\x0c"
         data = der_of(pki.crl).replace(oid_cn_utf8, b"\x55\x04\x03\x0d", 1)
+        assert known_crl_crash(data)
         assert load_crl(data, origin="fuzz").problem
 
-    @pytest.mark.xfail(strict=True, reason="BUG: the load_crl crashes above escape verify_chain")
     def test_verify_chain_survives_a_crl_with_malformed_issuer(self, pki: _PKI) -> None:
         """verify_chain with that CRL under hard-fail → a Verification (not trusted)."""
         data = der_of(pki.crl).replace(b"\x55\x04\x03\x0c", b"\x55\x04\x03\x0d", 1)

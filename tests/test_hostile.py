@@ -87,13 +87,14 @@ async def _attempt(
     then_send: bytes,
     until_server: Callable[[], bool],
     listeners: dict[str, Callable[[Any], None]],
+    revocation: str,
 ) -> Outcome:
     from securesocket import _secure_socket
 
     loop = asyncio.get_running_loop()
     outcome = Outcome()
     loop.set_exception_handler(lambda _loop, context: outcome.loop_errors.append(context))
-    sock = _secure_socket.SecureSocket(trust="none")
+    sock = _secure_socket.SecureSocket(trust="none", revocation=revocation)
     sock.timeout = timeout_ms
     for anchor in anchors:
         sock.add_binary_chain_building_certificate(anchor, True)
@@ -150,6 +151,7 @@ def attempt(
     then_send: bytes = b"",
     until_server: Callable[[], bool] = lambda: True,
     listeners: dict[str, Callable[[Any], None]] | None = None,
+    revocation: str = "soft-fail",
 ) -> Outcome:
     """One SecureSocket connect attempt on a fresh loop; returns what happened.
 
@@ -168,6 +170,7 @@ def attempt(
             then_send=then_send,
             until_server=until_server,
             listeners=listeners or {},
+            revocation=revocation,
         )
     )
 
@@ -591,3 +594,159 @@ class TestFetchesOnlyForAValidatedPath:
         assert outcome.events[0] == "connect"
         assert services.requests != []
         assert_clean(outcome, server)
+
+
+# --------------------------------------------------------------------------- hostile staples
+
+ECDSA_WITH_SHA256 = b"\x2a\x86\x48\xce\x3d\x04\x03\x02"
+UNKNOWN_SIGNATURE_OID = b"\x2a\x86\x49\xce\x3d\x04\x03\x02"
+
+
+class _StaplePKI:
+    """A root whose leaf declares an OCSP responder that is down (a port nobody listens on),
+    so the staple is the only revocation evidence the client can get."""
+
+    def __init__(self) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            dead_port = probe.getsockname()[1]
+        self.root = CA(ocsp_url=f"http://127.0.0.1:{dead_port}/ocsp")
+        self.leaf = self.root.issue_cert("localhost")
+        self.other = self.root.issue_cert("localhost")
+        self.identity = ServerIdentity((self.leaf.certificate,), self.leaf.private_key)
+
+    def staple(self, about: Any, status: str = "good") -> bytes:
+        return der(self.root.ocsp_response(about, status=status))
+
+
+@pytest.fixture(scope="module")
+def staple_pki() -> _StaplePKI:
+    return _StaplePKI()
+
+
+class TestHostileStaples:
+    """The server controls the OCSP staple: whatever it staples, the revocation policy decides
+    as docs/CONTRACTS.md says, and nothing escapes to the loop."""
+
+    def _connect(self, pki: _StaplePKI, staple: bytes, revocation: str) -> tuple[Outcome, Any]:
+        with TLSServer(pki.identity, staple=staple) as server:
+            outcome = attempt(
+                server.address,
+                [pki.root.cert_der],
+                send=b"ping",
+                done=_until(b"ping"),
+                revocation=revocation,
+            )
+        assert server.staples_sent >= 1
+        return outcome, server
+
+    def test_control_good_staple_satisfies_hard_fail(self, staple_pki: _StaplePKI) -> None:
+        """The twin: a genuine good staple is proof even with the responder down."""
+        outcome, server = self._connect(staple_pki, staple_pki.staple(staple_pki.leaf), "hard-fail")
+        assert outcome.events[0] == "connect"
+        assert outcome.status == "trusted"
+        assert_clean(outcome, server)
+
+    def test_staple_about_another_certificate_is_no_proof(self, staple_pki: _StaplePKI) -> None:
+        """A genuine good staple for a sibling certificate → hard-fail: ioError, invalid."""
+        staple = staple_pki.staple(staple_pki.other)
+        outcome, server = self._connect(staple_pki, staple, "hard-fail")
+        assert_rejected(outcome, "ioError", "invalid")
+        assert_clean(outcome, server)
+
+    def test_revoked_staple_is_heeded_under_soft_fail(self, staple_pki: _StaplePKI) -> None:
+        """A genuine "revoked" staple → ioError, revoked, even under the lenient default."""
+        staple = staple_pki.staple(staple_pki.leaf, status="revoked")
+        outcome, server = self._connect(staple_pki, staple, "soft-fail")
+        assert_rejected(outcome, "ioError", "revoked")
+        assert_clean(outcome, server)
+
+    @pytest.mark.parametrize(
+        ("revocation", "connects"), [("soft-fail", True), ("hard-fail", False)]
+    )
+    def test_garbage_staple(self, staple_pki: _StaplePKI, revocation: str, connects: bool) -> None:
+        """Bytes that are not OCSP: soft-fail connects (garbage is no answer), hard-fail
+        rejects with invalid."""
+        outcome, server = self._connect(staple_pki, b"\x30\x03not ocsp", revocation)
+        if connects:
+            assert outcome.events[0] == "connect"
+            assert outcome.status == "trusted"
+        else:
+            assert_rejected(outcome, "ioError", "invalid")
+        assert_clean(outcome, server)
+
+    def test_staple_with_unknown_signature_algorithm_under_soft_fail(
+        self, staple_pki: _StaplePKI
+    ) -> None:
+        """An unverifiable staple is no answer: soft-fail connects, as with garbage (this
+        input once crashed the revocation step, which then failed closed)."""
+        staple = staple_pki.staple(staple_pki.leaf).replace(
+            ECDSA_WITH_SHA256, UNKNOWN_SIGNATURE_OID, 1
+        )
+        outcome, server = self._connect(staple_pki, staple, "soft-fail")
+        assert outcome.events[0] == "connect"
+        assert_clean(outcome, server)
+
+    def test_staple_with_unknown_signature_algorithm_under_hard_fail(
+        self, staple_pki: _StaplePKI
+    ) -> None:
+        """The same unverifiable staple under hard-fail → ioError, never trusted."""
+        staple = staple_pki.staple(staple_pki.leaf).replace(
+            ECDSA_WITH_SHA256, UNKNOWN_SIGNATURE_OID, 1
+        )
+        outcome, server = self._connect(staple_pki, staple, "hard-fail")
+        assert outcome.events == ["ioError"]
+        assert outcome.status != "trusted"
+        assert_clean(outcome, server)
+
+
+# --------------------------------------------------------------------------- one socket, many
+
+
+def test_one_socket_survives_every_hostile_server_then_connects(
+    ca: ThrowawayCA, identity: ServerIdentity
+) -> None:
+    """The same SecureSocket meets each hostile server in turn, gets one failure event each,
+    and then connects to a good server: no state from a bad attempt poisons the next."""
+    from securesocket import _secure_socket
+
+    hostile_servers = [
+        GarbageServer(),
+        MidRecordServer(),
+        MidRecordServer(stall=True),
+        HugeCertificateServer(),
+        MalformedCertificateServer(b"\x30\x03abc"),
+        TLSServer(ca.issue("other.example")),
+    ]
+
+    async def body() -> tuple[list[list[str]], list[str], list[dict[str, Any]]]:
+        loop_errors: list[dict[str, Any]] = []
+        asyncio.get_running_loop().set_exception_handler(lambda _l, c: loop_errors.append(c))
+        sock = _secure_socket.SecureSocket(trust="none")
+        sock.timeout = SHORT_TIMEOUT_MS
+        sock.add_binary_chain_building_certificate(der(ca.root), True)
+        events: list[str] = []
+        for kind in ("connect", "close", "ioError", "securityError"):
+            sock.add_event_listener(kind, lambda event: events.append(event.type))
+        per_server: list[list[str]] = []
+        for server in hostile_servers:
+            with server:
+                events.clear()
+                with pytest.raises((IOError, SecurityError)):
+                    await asyncio.wait_for(sock.connect("localhost", server.port), OUTCOME_LIMIT)
+                await asyncio.sleep(0.02)
+                per_server.append(list(events))
+                sock.close()
+        events.clear()
+        with TLSServer(identity) as good:
+            await asyncio.wait_for(sock.connect("localhost", good.port), OUTCOME_LIMIT)
+            final = [*events, sock.server_certificate_status]
+            sock.close()
+        return per_server, final, loop_errors
+
+    per_server, final, loop_errors = asyncio.run(body())
+    assert [len(e) for e in per_server] == [1] * len(hostile_servers)
+    assert all(e[0] in ("ioError", "securityError") for e in per_server)
+    assert final == ["connect", "trusted"]
+    assert loop_errors == []
+    assert all(server.errors == [] for server in hostile_servers)

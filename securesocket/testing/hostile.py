@@ -669,20 +669,36 @@ class _TLSPeer:
 
 
 class TLSServer(HostileServer):
-    """A well-behaved TLS echo server: the control peer, and a wrong-name server when given a
-    certificate for another name.
+    """A well-behaved TLS echo server: the control peer, a wrong-name server when given a
+    certificate for another name, and a hostile stapler when given `staple` bytes.
 
     Args:
         identity: chain and key to present.
         max_version: e.g. ``OpenSSL.SSL.TLS1_2_VERSION`` to refuse TLS 1.3.
+        staple: bytes to send as the OCSP staple when the client asks for one (anything:
+            a genuine response, one about another certificate, or garbage).
     """
 
-    def __init__(self, identity: ServerIdentity, *, max_version: int | None = None) -> None:
+    def __init__(
+        self,
+        identity: ServerIdentity,
+        *,
+        max_version: int | None = None,
+        staple: bytes | None = None,
+    ) -> None:
         super().__init__()
         self.identity = identity
         self.context = _server_context(identity, max_version=max_version)
+        self.staple = staple
+        self.staples_sent = 0
+        if staple is not None:
+            self.context.set_ocsp_server_callback(self._send_staple)
         self.handshakes = 0
         self.received = bytearray()
+
+    def _send_staple(self, _conn: SSL.Connection, _data: object) -> bytes:
+        self.staples_sent += 1
+        return self.staple or b""
 
     def handle(self, conn: socket.socket) -> None:
         peer = _TLSPeer(self, self.context, conn)
