@@ -12,7 +12,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import ocsp
-from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 from OpenSSL import SSL
 
@@ -118,6 +118,30 @@ class TestStrictLeaves:
     def test_identities_are_required(self) -> None:
         with pytest.raises(ValueError, match="identity"):
             CA().issue_cert()
+
+    @pytest.mark.parametrize("bad", ["", " localhost", "a..b", "x" * 64 + ".example", "bad name"])
+    def test_bad_identities_are_clear_errors(self, bad: str) -> None:
+        with pytest.raises(ValueError, match=r"identity|DNS name"):
+            CA().issue_cert(bad)
+
+    def test_a_long_name_lives_in_the_san_only(self) -> None:
+        name = "a" * 60 + ".example.com"
+        cert = CA().issue_cert(name).certificate
+        assert cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME) == []
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        assert san.get_values_for_type(x509.DNSName) == [name]
+
+    def test_wildcards_ips_emails_and_uris_are_accepted(self) -> None:
+        cert = (
+            CA()
+            .issue_cert("*.example.com", "::1", "a@example.com", "https://x.example/")
+            .certificate
+        )
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        assert san.get_values_for_type(x509.DNSName) == ["*.example.com"]
+        assert [str(ip) for ip in san.get_values_for_type(x509.IPAddress)] == ["::1"]
+        assert san.get_values_for_type(x509.RFC822Name) == ["a@example.com"]
+        assert san.get_values_for_type(x509.UniformResourceIdentifier) == ["https://x.example/"]
 
     def test_not_a_ca_intermediate_says_so(self) -> None:
         inter = CA().create_child_ca(is_ca=False)
@@ -231,6 +255,8 @@ class TestRevocation:
             self.ca.ocsp_response(stranger)
         forced = self.ca.ocsp_response(self.leaf, status="unknown")
         assert forced.certificate_status is ocsp.OCSPCertStatus.UNKNOWN
+        with pytest.raises(ValueError, match="good, revoked or unknown"):
+            self.ca.ocsp_response(self.leaf, status="fine")
 
     def test_crl_numbers_increase_and_delta_lists_only_new_revocations(self) -> None:
         self.ca.revoke(self.leaf, at=AT)

@@ -87,11 +87,14 @@ def build_response(
             status = "good"
         else:
             status = "unknown"
-    cert_status = {
+    statuses = {
         "good": ocsp.OCSPCertStatus.GOOD,
         "revoked": ocsp.OCSPCertStatus.REVOKED,
         "unknown": ocsp.OCSPCertStatus.UNKNOWN,
-    }[status]
+    }
+    if status not in statuses:
+        raise ValueError(f"OCSP status must be good, revoked or unknown, not {status!r}")
+    cert_status = statuses[status]
     revocation_time = revocation_reason = None
     if cert_status is ocsp.OCSPCertStatus.REVOKED:
         revocation_time = revocation.at if revocation else this_update

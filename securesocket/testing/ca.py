@@ -21,6 +21,7 @@ import datetime as _dt
 import enum
 import hashlib
 import ipaddress
+import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -116,6 +117,9 @@ def _serial_for(label: str) -> int:
 
 
 def _general_name(identity: str) -> x509.GeneralName:
+    """A SAN entry: an IP address, an e-mail, a URI, or a DNS name (IDNA-encoded)."""
+    if not identity or identity != identity.strip():
+        raise ValueError(f"not a usable identity: {identity!r}")
     try:
         return x509.IPAddress(ipaddress.ip_address(identity))
     except ValueError:
@@ -124,7 +128,20 @@ def _general_name(identity: str) -> x509.GeneralName:
         return x509.RFC822Name(identity)
     if "://" in identity:
         return x509.UniformResourceIdentifier(identity)
-    return x509.DNSName(identity.encode("idna").decode("ascii"))
+    try:
+        ascii_name = identity.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise ValueError(f"not a DNS name, IP address, e-mail or URI: {identity!r}") from exc
+    labels = ascii_name.rstrip(".").split(".")
+    if not all(_DNS_LABEL.fullmatch(label) for label in labels[1:]) or not (
+        labels[0] == "*" or _DNS_LABEL.fullmatch(labels[0])
+    ):
+        raise ValueError(f"not a DNS name, IP address, e-mail or URI: {identity!r}")
+    return x509.DNSName(ascii_name)
+
+
+# A host name label (underscores allowed: test fixtures meet them in the wild).
+_DNS_LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
 
 
 def _subtree(name: str) -> x509.GeneralName:
@@ -389,8 +406,10 @@ class CA:
             attrs.append(
                 x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, organization_unit_name)
             )
+        names = [_general_name(i) for i in identities]  # bad identities fail here, clearly
         cn = common_name if common_name is not None else identities[0]
-        attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, cn))
+        if len(cn) <= 64:  # ub-common-name; longer names live in the SAN only
+            attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, cn))
         if not_before is None:
             not_before = _dt.datetime.now(UTC).replace(microsecond=0) - _dt.timedelta(hours=1)
         builder = (
@@ -405,7 +424,7 @@ class CA:
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
         )
         if identities:
-            san = x509.SubjectAlternativeName([_general_name(i) for i in identities])
+            san = x509.SubjectAlternativeName(names)
             builder = builder.add_extension(san, critical=False)
         if extended_key_usage is not None:
             builder = builder.add_extension(
