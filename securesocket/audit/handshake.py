@@ -135,11 +135,20 @@ def _connect(target: Target, deadline: float) -> socket.socket:
 
 
 def _wait(sock: socket.socket, *, for_write: bool, deadline: float) -> None:
+    # poll, not select.select: select fails for descriptors above FD_SETSIZE (1024), which a
+    # run with a high --concurrency in a busy process can reach. (select only where no poll.)
     left = _remaining(deadline)
-    readable, writable, _ = select.select(
-        [] if for_write else [sock], [sock] if for_write else [], [], left
-    )
-    if not readable and not writable:
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(sock, select.POLLOUT if for_write else select.POLLIN)
+        ready = bool(poller.poll(left * 1000))
+    else:  # pragma: no cover - platforms without poll
+        watched = [sock]
+        readable, writable, _ = select.select(
+            [] if for_write else watched, watched if for_write else [], [], left
+        )
+        ready = bool(readable or writable)
+    if not ready:
         raise HandshakeFailedError(ErrorReason.TIMEOUT, "the TLS handshake timed out")
 
 
