@@ -182,3 +182,16 @@ def test_supplied_crls_are_indexed_once_per_content() -> None:
     assert other is not first
     junk = load_supplied_crl(b"junk")
     assert load_supplied_crl(b"junk") is not junk  # failures are not remembered
+
+
+def test_a_delta_older_than_its_base_is_ignored() -> None:
+    pki = make_pki()
+    pki.inter.revoke(
+        pki.leaf, reason=x509.ReasonFlags.certificate_hold, at=NOW - dt.timedelta(hours=3)
+    )
+    old_delta = pki.inter.crl(at=NOW - dt.timedelta(hours=1), number=11, delta_base=10)
+    base = pki.inter.crl(at=NOW, number=12)  # lists the hold
+    crls = [der(pki.root.crl(at=NOW)), der(base), der(old_delta)]
+    report = evaluate_offline(pki.path, policy="require", at=NOW, crls=crls)
+    assert report.status.value == "revoked"
+    assert "delta" not in report.certificates[0].attempts[0].detail

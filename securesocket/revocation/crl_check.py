@@ -243,6 +243,8 @@ def _delta_for(
         and d.idp_der == base.idp_der
         and d.delta_base is not None
         and d.delta_base <= base.number
+        # A delta no newer than the base tells nothing new, and its removeFromCRL may be stale.
+        and (d.number or 0) > base.number
         and _signed_by(d, signer)
     ]
     if not deltas:
