@@ -70,8 +70,18 @@ class _TLSSession:
 
     def verify_peer(self, conn: SSL.Connection) -> bool:
         """Judge the chain the server sent (depth 0). Raises to reject."""
+        chain = conn.get_peer_cert_chain(as_cryptography=True) or []
+        if self.verification is not None and not self._judged(chain):
+            # A TLS 1.2 renegotiation presenting another certificate: refused outright, as
+            # browsers do (triple-handshake attack); a verdict belongs to one certificate.
+            self.verification = Verification(
+                CertificateStatus.INVALID,
+                tuple(chain[:1]),
+                (Problem("certificate_changed",
+                         "the server presented a different certificate when renegotiating",
+                         CertificateStatus.INVALID, 0),),
+            )  # fmt: skip
         if self.verification is None:
-            chain = conn.get_peer_cert_chain(as_cryptography=True) or []
             if not chain:
                 self.verification = Verification(
                     CertificateStatus.INVALID,
@@ -92,6 +102,10 @@ class _TLSSession:
         if not self.verification.trusted:
             raise _rejection(self.host, self.verification)
         return True
+
+    def _judged(self, chain: list[x509.Certificate]) -> bool:
+        path = self.verification.path if self.verification is not None else ()
+        return bool(chain) and bool(path) and path[0] == chain[0]
 
     def store_staple(self, ocsp_der: bytes) -> None:
         self.staple = ocsp_der or None

@@ -433,14 +433,6 @@ class TestStreamAttacks:
             assert outcome.events[-1] == "ioError"
         assert_clean(outcome, server)
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason=(
-            "BUG (_secure_socket._TLSSession.verify_peer caches the first verdict, and the "
-            "client Context allows renegotiation): a TLS 1.2 renegotiation that presents a "
-            "certificate from an untrusted CA is accepted and its data delivered"
-        ),
-    )
     def test_renegotiation_to_an_untrusted_certificate_is_refused(
         self, ca: ThrowawayCA, identity: ServerIdentity
     ) -> None:
