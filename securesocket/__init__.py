@@ -27,14 +27,32 @@ from ._socket import Socket as Socket
 from ._status import CertificateStatus as CertificateStatus
 from .exceptions import (
     ArgumentError as ArgumentError,
+)
+from .exceptions import (
     CertificateVerificationError as CertificateVerificationError,
-    EOFError as EOFError,  # noqa: A004
+)
+from .exceptions import (
+    EOFError as EOFError,
+)
+from .exceptions import (
     FetchError as FetchError,
+)
+from .exceptions import (
     IllegalOperationError as IllegalOperationError,
-    IOError as IOError,  # noqa: A004
+)
+from .exceptions import (
+    IOError as IOError,
+)
+from .exceptions import (
     RangeError as RangeError,
+)
+from .exceptions import (
     SecureSocketError as SecureSocketError,
+)
+from .exceptions import (
     SecurityError as SecurityError,
+)
+from .exceptions import (
     TLSError as TLSError,
 )
 from .revocation import Fetchers as Fetchers

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 
-class CertificateStatus(str, enum.Enum):
+class CertificateStatus(enum.StrEnum):
     """The outcome of validating a server certificate, spelled exactly as in AS3.
 
     Members compare equal to their AS3 strings (``CertificateStatus.TRUSTED == "trusted"``),
@@ -30,6 +30,3 @@ class CertificateStatus(str, enum.Enum):
     """A certificate on the path is revoked (or a required revocation check failed)."""
     INVALID_CHAIN = "invalidChain"
     """A path to an anchor exists, but a CA on it (or the path itself) breaks the rules."""
-
-    def __str__(self) -> str:
-        return self.value

@@ -49,7 +49,9 @@ class SecureSocketError(Exception):
         return self.message
 
 
-class IOError(SecureSocketError, builtins.OSError):  # noqa: A001 - the AS3 name, on purpose
+class IOError(
+    SecureSocketError, builtins.OSError
+):  # the AS3 name, shadowing the builtin on purpose
     """AS3 ``flash.errors.IOError``: an operation on a socket that is not open (#2002), or an
     I/O failure."""
 
@@ -62,7 +64,7 @@ class IOError(SecureSocketError, builtins.OSError):  # noqa: A001 - the AS3 name
         return self.message
 
 
-class EOFError(IOError):  # noqa: A001 - the AS3 name, on purpose
+class EOFError(IOError):  # the AS3 name, shadowing the builtin on purpose
     """AS3 ``flash.errors.EOFError`` (#2030): not enough buffered bytes for a read.
 
     The failed read consumed nothing."""
@@ -71,7 +73,8 @@ class EOFError(IOError):  # noqa: A001 - the AS3 name, on purpose
 
 
 class ArgumentError(SecureSocketError, builtins.ValueError):
-    """AS3 ``ArgumentError``: a bad argument (#2004), or a value not among those accepted (#2008)."""
+    """AS3 ``ArgumentError``: a bad argument (#2004), or a value not among those accepted
+    (#2008)."""
 
     default_error_id = 2004
 
