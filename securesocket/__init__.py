@@ -25,36 +25,16 @@ from ._secure_socket import SecureSocket as SecureSocket
 from ._socket import ConnectAttempt as ConnectAttempt
 from ._socket import Socket as Socket
 from ._status import CertificateStatus as CertificateStatus
-from .exceptions import (
-    ArgumentError as ArgumentError,
-)
-from .exceptions import (
-    CertificateVerificationError as CertificateVerificationError,
-)
-from .exceptions import (
-    EOFError as EOFError,
-)
-from .exceptions import (
-    FetchError as FetchError,
-)
-from .exceptions import (
-    IllegalOperationError as IllegalOperationError,
-)
-from .exceptions import (
-    IOError as IOError,
-)
-from .exceptions import (
-    RangeError as RangeError,
-)
-from .exceptions import (
-    SecureSocketError as SecureSocketError,
-)
-from .exceptions import (
-    SecurityError as SecurityError,
-)
-from .exceptions import (
-    TLSError as TLSError,
-)
+from .exceptions import ArgumentError as ArgumentError
+from .exceptions import CertificateVerificationError as CertificateVerificationError
+from .exceptions import EOFError as EOFError
+from .exceptions import FetchError as FetchError
+from .exceptions import IllegalOperationError as IllegalOperationError
+from .exceptions import IOError as IOError
+from .exceptions import RangeError as RangeError
+from .exceptions import SecureSocketError as SecureSocketError
+from .exceptions import SecurityError as SecurityError
+from .exceptions import TLSError as TLSError
 from .revocation import Fetchers as Fetchers
 from .revocation import RevocationPolicy as RevocationPolicy
 from .revocation import RevocationReport as RevocationReport
