@@ -308,6 +308,17 @@ class TestOutputs:
             assert Path(name).read_bytes() == leaf.cert_chain_pems[0].bytes()
         assert not Path(name).exists()
 
+    def test_write_to_folder(self, tmp_path: Path) -> None:
+        root = CA()
+        leaf = root.create_child_ca().issue_cert("localhost")
+        ca_files = root.write_to_folder(tmp_path / "out")
+        leaf_files = leaf.write_to_folder(tmp_path / "out", name="server")
+        assert sorted(ca_files) == ["ca.der", "ca.key.pem", "ca.pem"]
+        assert x509.load_der_x509_certificate(ca_files["ca.der"].read_bytes()) == root.certificate
+        chain = x509.load_pem_x509_certificates(leaf_files["server.chain.pem"].read_bytes())
+        assert chain == [leaf.certificate, *leaf.intermediates]
+        assert leaf_files["server.key.pem"].read_bytes() == leaf.private_key_pem.bytes()
+
     def test_configure_secure_socket_adds_a_trusted_der_certificate(self) -> None:
         added: list[tuple[bytes, bool]] = []
 

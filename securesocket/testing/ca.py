@@ -21,10 +21,12 @@ import datetime as _dt
 import enum
 import hashlib
 import ipaddress
+import os
 import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final, Protocol
 
 from cryptography import x509
@@ -278,6 +280,17 @@ class CA:
     def root(self) -> CA:
         """The self-signed CA at the top of this CA's line."""
         return self if self.parent is None else self.parent.root
+
+    def write_to_folder(self, folder: str | os.PathLike[str], name: str = "ca") -> dict[str, Path]:
+        """Write ``<name>.pem``, ``<name>.der`` and ``<name>.key.pem``; returns the paths."""
+        return _write_files(
+            folder,
+            {
+                f"{name}.pem": self.cert_pem.bytes(),
+                f"{name}.der": self.cert_der,
+                f"{name}.key.pem": self.private_key_pem.bytes(),
+            },
+        )
 
     def configure_trust(self, ctx: SSL.Context) -> None:
         """Make a pyOpenSSL context trust this CA's certificate."""
@@ -647,6 +660,16 @@ def self_signed_cert(
     return LeafCert(own_key, cert, ())
 
 
+def _write_files(folder: str | os.PathLike[str], files: dict[str, bytes]) -> dict[str, Path]:
+    root = Path(folder)
+    root.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for name, data in files.items():
+        (root / name).write_bytes(data)
+        written[name] = root / name
+    return written
+
+
 @dataclass(frozen=True, eq=False)
 class LeafCert:
     """An issued certificate with its key and the intermediates up to (excluding) the root."""
@@ -678,6 +701,21 @@ class LeafCert:
         """Key, certificate and intermediates in one PEM."""
         return Blob(
             self.private_key_pem.bytes() + b"".join(b.bytes() for b in self.cert_chain_pems)
+        )
+
+    def write_to_folder(
+        self, folder: str | os.PathLike[str], name: str = "leaf"
+    ) -> dict[str, Path]:
+        """Write ``<name>.pem``, ``<name>.der``, ``<name>.key.pem`` and ``<name>.chain.pem``
+        (the certificate then its intermediates); returns the paths."""
+        return _write_files(
+            folder,
+            {
+                f"{name}.pem": self.cert_chain_pems[0].bytes(),
+                f"{name}.der": self.der,
+                f"{name}.key.pem": self.private_key_pem.bytes(),
+                f"{name}.chain.pem": b"".join(b.bytes() for b in self.cert_chain_pems),
+            },
         )
 
     def configure_cert(self, ctx: SSL.Context) -> None:
