@@ -19,25 +19,24 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
-import hashlib
-import ipaddress
 import os
-import re
 import secrets
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 from OpenSSL import SSL, crypto
 
 from ._blob import Blob
+from ._extensions import ca_key_usage, general_name, leaf_key_usage, subtree
 from ._keys import KeyType, PrivateKey, default_hash, private_key_pem
 from ._revocation import RevocationLedger
+from ._signing import sign_builder
+from ._validity import DEFAULT_NOT_AFTER, DEFAULT_NOT_BEFORE
+from .leaf import LeafCert, self_signed_cert, write_files
 
 
 __all__ = [
@@ -52,9 +51,6 @@ __all__ = [
 ]
 
 UTC = _dt.UTC
-#: Long default validity: contains every date the test suite validates at.
-DEFAULT_NOT_BEFORE: Final = _dt.datetime(2020, 1, 1, tzinfo=UTC)
-DEFAULT_NOT_AFTER: Final = _dt.datetime(2050, 1, 1, tzinfo=UTC)
 
 
 class _Inherit(enum.Enum):
@@ -71,86 +67,6 @@ class SupportsChainBuilding(Protocol):
 
     def add_binary_chain_building_certificate(self, certificate: bytes, trusted: bool) -> None:
         """AS3's addBinaryChainBuildingCertificate: DER bytes, trusted or not."""
-
-
-def sign_builder(
-    builder: x509.CertificateBuilder | x509.CertificateRevocationListBuilder,
-    key: PrivateKey,
-    algorithm: hashes.HashAlgorithm | None,
-) -> x509.Certificate | x509.CertificateRevocationList:
-    """Sign a certificate or CRL builder deterministically where the key type allows it."""
-    if isinstance(algorithm, hashes.SHA1):
-        if not isinstance(builder, x509.CertificateBuilder) or not isinstance(
-            key, rsa.RSAPrivateKey
-        ):
-            raise ValueError("SHA-1 signatures are supported for RSA-signed certificates only")
-        return _sign_with_sha1(builder, key)
-    if isinstance(key, ec.EllipticCurvePrivateKey):
-        return builder.sign(key, algorithm, ecdsa_deterministic=True)  # type: ignore[arg-type]
-    return builder.sign(key, algorithm)  # type: ignore[arg-type]
-
-
-# DER of the AlgorithmIdentifier OIDs: sha256WithRSAEncryption and sha1WithRSAEncryption have
-# the same length, so one can replace the other without touching any length field.
-_SHA256_WITH_RSA = bytes.fromhex("06092a864886f70d01010b")
-_SHA1_WITH_RSA = bytes.fromhex("06092a864886f70d010105")
-
-
-def _sign_with_sha1(builder: x509.CertificateBuilder, key: rsa.RSAPrivateKey) -> x509.Certificate:
-    """An RSA certificate signed with SHA-1 (for the weak-signature scenario).
-
-    cryptography refuses to sign with SHA-1, so: sign with SHA-256, swap the algorithm OID in
-    the TBS and in the outer AlgorithmIdentifier (same length), and replace the signature (same
-    length: the modulus size) with a PKCS#1 v1.5 SHA-1 signature over the new TBS.
-    """
-    modern = builder.sign(key, hashes.SHA256())
-    der = modern.public_bytes(serialization.Encoding.DER)
-    if der.count(_SHA256_WITH_RSA) != 2:
-        raise ValueError("unexpected certificate layout for the SHA-1 rewrite")
-    tbs = modern.tbs_certificate_bytes.replace(_SHA256_WITH_RSA, _SHA1_WITH_RSA)
-    signature = key.sign(tbs, padding.PKCS1v15(), hashes.SHA1())  # noqa: S303 - on purpose
-    rewritten = der[: -len(modern.signature)].replace(_SHA256_WITH_RSA, _SHA1_WITH_RSA) + signature
-    return x509.load_der_x509_certificate(rewritten)
-
-
-def _serial_for(label: str) -> int:
-    """A positive 128-bit serial from a label (reproducible), top bit clear."""
-    return int.from_bytes(hashlib.sha256(label.encode()).digest()[:16]) >> 1 or 1
-
-
-def _general_name(identity: str) -> x509.GeneralName:
-    """A SAN entry: an IP address, an e-mail, a URI, or a DNS name (IDNA-encoded)."""
-    if not identity or identity != identity.strip():
-        raise ValueError(f"not a usable identity: {identity!r}")
-    try:
-        return x509.IPAddress(ipaddress.ip_address(identity))
-    except ValueError:
-        pass
-    if "@" in identity:
-        return x509.RFC822Name(identity)
-    if "://" in identity:
-        return x509.UniformResourceIdentifier(identity)
-    try:
-        ascii_name = identity.encode("idna").decode("ascii")
-    except UnicodeError as exc:
-        raise ValueError(f"not a DNS name, IP address, e-mail or URI: {identity!r}") from exc
-    labels = ascii_name.rstrip(".").split(".")
-    if not all(_DNS_LABEL.fullmatch(label) for label in labels[1:]) or not (
-        labels[0] == "*" or _DNS_LABEL.fullmatch(labels[0])
-    ):
-        raise ValueError(f"not a DNS name, IP address, e-mail or URI: {identity!r}")
-    return x509.DNSName(ascii_name)
-
-
-# A host name label (underscores allowed: test fixtures meet them in the wild).
-_DNS_LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
-
-
-def _subtree(name: str) -> x509.GeneralName:
-    """A name-constraints subtree: an IP network (``10.0.0.0/8``) or a DNS suffix."""
-    if "/" in name:
-        return x509.IPAddress(ipaddress.ip_network(name))
-    return x509.DNSName(name)
 
 
 class CA:
@@ -229,15 +145,15 @@ class CA:
                 critical=True,
             )
             .add_extension(
-                _ca_key_usage() if is_ca else _leaf_key_usage(self.private_key), critical=True
+                ca_key_usage() if is_ca else leaf_key_usage(self.private_key), critical=True
             )
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
         )
         if permitted_names or excluded_names:
             builder = builder.add_extension(
                 x509.NameConstraints(
-                    permitted_subtrees=[_subtree(n) for n in permitted_names] or None,
-                    excluded_subtrees=[_subtree(n) for n in excluded_names] or None,
+                    permitted_subtrees=[subtree(n) for n in permitted_names] or None,
+                    excluded_subtrees=[subtree(n) for n in excluded_names] or None,
                 ),
                 critical=True,
             )
@@ -283,7 +199,7 @@ class CA:
 
     def write_to_folder(self, folder: str | os.PathLike[str], name: str = "ca") -> dict[str, Path]:
         """Write ``<name>.pem``, ``<name>.der`` and ``<name>.key.pem``; returns the paths."""
-        return _write_files(
+        return write_files(
             folder,
             {
                 f"{name}.pem": self.cert_pem.bytes(),
@@ -374,7 +290,7 @@ class CA:
             .not_valid_before(not_before)
             .not_valid_after(not_after)
             .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
-            .add_extension(_ca_key_usage(), critical=True)
+            .add_extension(ca_key_usage(), critical=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
         )
         return self._issue(builder)
@@ -419,7 +335,7 @@ class CA:
             attrs.append(
                 x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, organization_unit_name)
             )
-        names = [_general_name(i) for i in identities]  # bad identities fail here, clearly
+        names = [general_name(i) for i in identities]  # bad identities fail here, clearly
         cn = common_name if common_name is not None else identities[0]
         if len(cn) <= 64:  # ub-common-name; longer names live in the SAN only
             attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, cn))
@@ -433,7 +349,7 @@ class CA:
             .not_valid_before(not_before)
             .not_valid_after(not_after or DEFAULT_NOT_AFTER)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(_leaf_key_usage(leaf_key), critical=True)
+            .add_extension(leaf_key_usage(leaf_key), critical=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
         )
         if identities:
@@ -584,143 +500,3 @@ class CA:
             hash_algorithm=hash_algorithm or hashes.SHA1(),  # noqa: S303 - CertID, not a signature
             produced_at=produced_at,
         )
-
-
-def _ca_key_usage() -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=True,
-        content_commitment=False,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=True,
-        crl_sign=True,
-        encipher_only=False,
-        decipher_only=False,
-    )
-
-
-def _leaf_key_usage(key: PrivateKey) -> x509.KeyUsage:
-    # RSA key exchange (TLS 1.2 RSA kx) needs keyEncipherment; harmless otherwise.
-    return x509.KeyUsage(
-        digital_signature=True,
-        content_commitment=False,
-        key_encipherment=isinstance(key, rsa.RSAPrivateKey),
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=False,
-        crl_sign=False,
-        encipher_only=False,
-        decipher_only=False,
-    )
-
-
-def self_signed_cert(
-    *identities: str,
-    key: PrivateKey | None = None,
-    key_type: KeyType = KeyType.ECDSA_P256,
-    common_name: str | None = None,
-    serial: int | None = None,
-    not_before: _dt.datetime = DEFAULT_NOT_BEFORE,
-    not_after: _dt.datetime = DEFAULT_NOT_AFTER,
-) -> LeafCert:
-    """A self-signed server certificate (CA:false), as a device or a lazy admin would make."""
-    if not identities:
-        raise ValueError("self_signed_cert needs at least one identity")
-    own_key = key if key is not None else key_type.generate()
-    public_key = own_key.public_key()
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "securesocket testing"),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name or identities[0]),
-        ]
-    )
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(public_key)
-        .serial_number(serial if serial is not None else x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_leaf_key_usage(own_key), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(public_key),
-            critical=False,
-        )
-        .add_extension(
-            x509.SubjectAlternativeName([_general_name(i) for i in identities]), critical=False
-        )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-    )
-    cert = sign_builder(builder, own_key, default_hash(own_key))
-    assert isinstance(cert, x509.Certificate)  # noqa: S101
-    return LeafCert(own_key, cert, ())
-
-
-def _write_files(folder: str | os.PathLike[str], files: dict[str, bytes]) -> dict[str, Path]:
-    root = Path(folder)
-    root.mkdir(parents=True, exist_ok=True)
-    written = {}
-    for name, data in files.items():
-        (root / name).write_bytes(data)
-        written[name] = root / name
-    return written
-
-
-@dataclass(frozen=True, eq=False)
-class LeafCert:
-    """An issued certificate with its key and the intermediates up to (excluding) the root."""
-
-    private_key: PrivateKey
-    certificate: x509.Certificate
-    intermediates: tuple[x509.Certificate, ...] = ()
-
-    @property
-    def der(self) -> bytes:
-        """The certificate, DER."""
-        return self.certificate.public_bytes(serialization.Encoding.DER)
-
-    @property
-    def private_key_pem(self) -> Blob:
-        """The key, PKCS#8 PEM."""
-        return Blob(private_key_pem(self.private_key))
-
-    @property
-    def cert_chain_pems(self) -> list[Blob]:
-        """The certificate then each intermediate, PEM (trustme's shape)."""
-        return [
-            Blob(c.public_bytes(serialization.Encoding.PEM))
-            for c in (self.certificate, *self.intermediates)
-        ]
-
-    @property
-    def private_key_and_cert_chain_pem(self) -> Blob:
-        """Key, certificate and intermediates in one PEM."""
-        return Blob(
-            self.private_key_pem.bytes() + b"".join(b.bytes() for b in self.cert_chain_pems)
-        )
-
-    def write_to_folder(
-        self, folder: str | os.PathLike[str], name: str = "leaf"
-    ) -> dict[str, Path]:
-        """Write ``<name>.pem``, ``<name>.der``, ``<name>.key.pem`` and ``<name>.chain.pem``
-        (the certificate then its intermediates); returns the paths."""
-        return _write_files(
-            folder,
-            {
-                f"{name}.pem": self.cert_chain_pems[0].bytes(),
-                f"{name}.der": self.der,
-                f"{name}.key.pem": self.private_key_pem.bytes(),
-                f"{name}.chain.pem": b"".join(b.bytes() for b in self.cert_chain_pems),
-            },
-        )
-
-    def configure_cert(self, ctx: SSL.Context) -> None:
-        """Make a pyOpenSSL server context present this certificate, key and intermediates."""
-        ctx.use_certificate(self.certificate)
-        ctx.use_privatekey(self.private_key)
-        for intermediate in self.intermediates:
-            ctx.add_extra_chain_cert(intermediate)
