@@ -23,13 +23,15 @@ generation), then starts the TLS server with the right chain and staple.
 - Each revocation scenario declares only the sources its situation needs, so that one fault
   decides it (e.g. "ocsp-try-later": the leaf declares OCSP only, the intermediate CRL only).
 - ``CertificateStatus.UNKNOWN`` has no scenario: it is the value before any validation.
+
+The recipes live in ``_recipes.py``, the workbench they use (fixed keys, serials, URLs) in
+``_builder.py``; this module holds the model and the catalogue itself.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Final, Literal
@@ -37,19 +39,15 @@ from typing import Final, Literal
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
-from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
+from cryptography.x509.oid import AuthorityInformationAccessOID
 
 from .._status import CertificateStatus
+from . import _recipes as r
+from ._builder import Builder, ChainBuildingCertificate, Endpoints, Recipe
 from ._http import ClosedPort
-from ._keys import KeyType, fixed_key
 from .ca import (
     CA,
-    DEFAULT_NOT_AFTER,
-    DEFAULT_NOT_BEFORE,
-    INHERIT,
     LeafCert,
-    UrlArg,
-    self_signed_cert,
 )
 from .crl_server import CRLFault, CRLServer
 from .ocsp_servers import OCSPFault, OCSPResponder, answer
@@ -85,9 +83,6 @@ POLICIES: Final = ("off", "soft-fail", "hard-fail", "require")
 #: The validation time of the committed (offline) fixtures. Pass it as ``at``.
 VERIFICATION_TIME: Final = _dt.datetime(2026, 1, 1, tzinfo=UTC)
 
-#: How long before the validation time CRLs and OCSP answers are issued (fresh, not brand new).
-ISSUED_BEFORE: Final = _dt.timedelta(hours=1)
-
 
 def _row(off: S, soft: S, hard: S, require: S) -> Mapping[str, S]:
     return dict(zip(POLICIES, (off, soft, hard, require), strict=True))
@@ -106,44 +101,11 @@ STALE: Final = _row(S.TRUSTED, S.TRUSTED, S.INVALID, S.INVALID)
 MUST_STAPLE_MISSING: Final = _row(S.TRUSTED, S.INVALID, S.INVALID, S.INVALID)
 
 
-@dataclass(frozen=True)
-class Endpoints:
-    """Where a scenario's services live: the URLs written into its certificates."""
-
-    ocsp_url: str
-    """The OCSP responder (every CA of the scenario answers there)."""
-    crl_base: str
-    """The CRL server; a CA labelled X publishes ``<crl_base>/X.crl``."""
-    down_base: str
-    """A port where nothing listens (connections are refused)."""
-
-    def crl(self, label: str) -> str:
-        """The CRL URL of the CA labelled ``label``."""
-        return f"{self.crl_base}/{label}.crl"
-
-    def down(self, what: str) -> str:
-        """A URL on the refused port."""
-        return f"{self.down_base}/{what}"
-
-
 #: URLs of the committed fixtures: loopback ports where the test suite never listens
 #: (OCSP on 127.0.0.1:9, CRLs on 127.0.0.1:10, "down" on 127.0.0.1:1). Offline use only.
 PLACEHOLDER_ENDPOINTS: Final = Endpoints(
     ocsp_url="http://127.0.0.1:9/", crl_base="http://127.0.0.1:10", down_base="http://127.0.0.1:1"
 )
-
-
-@dataclass(frozen=True)
-class ChainBuildingCertificate:
-    """A certificate to add with ``add_binary_chain_building_certificate(der, trusted)``."""
-
-    certificate: x509.Certificate
-    trusted: bool
-
-    @property
-    def der(self) -> bytes:
-        """The certificate, DER."""
-        return self.certificate.public_bytes(serialization.Encoding.DER)
 
 
 @dataclass(frozen=True)
@@ -284,119 +246,6 @@ class LiveScenario:
             add(der, trusted)
 
 
-class _Builder:
-    """The workbench a scenario recipe uses: fixed keys, reproducible serials, its URLs."""
-
-    def __init__(self, name: str, at: _dt.datetime, endpoints: Endpoints) -> None:
-        self.name = name
-        self.at = at
-        self.endpoints = endpoints
-        self.cas: dict[str, CA] = {}
-        self.crl_labels: dict[str, str] = {}
-        self.crl_overrides: dict[str, bytes] = {}
-        self.crl_faults: dict[str, CRLFault] = {}
-        self.ocsp_fault = OCSPFault.NONE
-        self.delegated: dict[CA, LeafCert] = {}
-
-    def serial(self, label: str) -> int:
-        digest = hashlib.sha256(f"securesocket fixture {self.name}/{label}".encode()).digest()
-        return int.from_bytes(digest[:16]) >> 1 or 1
-
-    def ca(
-        self,
-        label: str,
-        *,
-        key_label: str | None = None,
-        parent: CA | None = None,
-        common_name: str | None = None,
-        path_length: int | None = None,
-        not_before: _dt.datetime = DEFAULT_NOT_BEFORE,
-        not_after: _dt.datetime = DEFAULT_NOT_AFTER,
-        is_ca: bool = True,
-        permitted: tuple[str, ...] = (),
-        ocsp: bool = True,
-        crl: bool = True,
-    ) -> CA:
-        """A CA (RSA-2048 key from the committed pool) publishing the scenario's services.
-
-        ``ocsp``/``crl`` say whether what *this* CA issues names its OCSP responder / CRL.
-        """
-        ca = CA(
-            parent,
-            path_length,
-            key=fixed_key(key_label or label, KeyType.RSA_2048),
-            common_name=common_name or f"securesocket fixture {label}",
-            not_before=not_before,
-            not_after=not_after,
-            serial=self.serial(label),
-            is_ca=is_ca,
-            permitted_names=permitted,
-            ocsp_url=self.endpoints.ocsp_url if ocsp else None,
-            crl_url=self.endpoints.crl(label) if crl else None,
-        )
-        self.cas[label] = ca
-        if crl:
-            self.crl_labels[label] = f"{label}.crl"
-        return ca
-
-    def standard(self, *, root_ocsp: bool = True) -> tuple[CA, CA]:
-        """root → intermediate (pathlen 0), both publishing OCSP and CRLs."""
-        root = self.ca("root", common_name="securesocket fixture root", ocsp=root_ocsp)
-        inter = self.ca("intermediate", parent=root, path_length=0)
-        return root, inter
-
-    def leaf(
-        self,
-        issuer: CA,
-        *identities: str,
-        ocsp: UrlArg = INHERIT,
-        crl: UrlArg = INHERIT,
-        **kwargs: object,
-    ) -> LeafCert:
-        """The scenario's server certificate (ECDSA P-256, key derived from the scenario name)."""
-        options: dict[str, object] = {
-            "key": fixed_key(f"{self.name}/leaf"),
-            "serial": self.serial("leaf"),
-            "not_before": DEFAULT_NOT_BEFORE,
-            "not_after": DEFAULT_NOT_AFTER,
-        }
-        options.update(kwargs)
-        return issuer.issue_cert(
-            *(identities or ("localhost",)),
-            ocsp_url=ocsp,
-            crl_url=crl,
-            **options,  # type: ignore[arg-type]
-        )
-
-    def revoke(self, ca: CA, cert: LeafCert | CA) -> None:
-        """Revoke ``cert`` a day before the validation time."""
-        ca.revoke(cert, reason=x509.ReasonFlags.key_compromise, at=self.at - _dt.timedelta(days=1))
-
-    def staple(self, ca: CA, leaf: LeafCert) -> bytes:
-        """An OCSP answer about ``leaf`` from ``ca``, issued at `issued_at`, DER."""
-        response = ca.ocsp_response(leaf, at=self.issued_at, produced_at=self.issued_at)
-        return response.public_bytes(serialization.Encoding.DER)
-
-    @property
-    def issued_at(self) -> _dt.datetime:
-        """thisUpdate for the scenario's CRLs, OCSP answers and staples."""
-        return self.at - ISSUED_BEFORE
-
-
-@dataclass(frozen=True)
-class _Recipe:
-    """What a recipe returns: the server's credentials and the client's trust settings."""
-
-    leaf: LeafCert
-    sent: tuple[x509.Certificate, ...]
-    anchors: tuple[x509.Certificate, ...]
-    chain_building: tuple[ChainBuildingCertificate, ...] = ()
-    staple: bytes | None = None
-
-
-Recipe = Callable[[_Builder], _Recipe]
-
-
 @dataclass(frozen=True)
 class Scenario:
     """One catalogue entry (see the module header).
@@ -427,7 +276,7 @@ class Scenario:
         endpoints: Endpoints = PLACEHOLDER_ENDPOINTS,
     ) -> Materials:
         """Build the scenario for validation at ``at`` with services at ``endpoints``."""
-        builder = _Builder(self.name, at, endpoints)
+        builder = Builder(self.name, at, endpoints)
         made = self.recipe(builder)
         crl_files = {
             path: builder.crl_overrides.get(path)
@@ -569,7 +418,7 @@ def _issuer_of(cert: x509.Certificate, cas: tuple[CA, ...]) -> CA | None:
 
 
 def _offline_answers(
-    path: tuple[x509.Certificate, ...], cas: tuple[CA, ...], builder: _Builder
+    path: tuple[x509.Certificate, ...], cas: tuple[CA, ...], builder: Builder
 ) -> tuple[ocsp.OCSPResponse, ...]:
     """What the scenario's responder answers for each certificate that names it."""
     found = []
@@ -594,239 +443,6 @@ def _offline_answers(
     return tuple(found)
 
 
-# ------------------------------------------------------------------------ recipes: the chain
-
-
-def _good(b: _Builder) -> _Recipe:
-    root, inter = b.standard()
-    return _Recipe(b.leaf(inter), (inter.certificate,), (root.certificate,))
-
-
-def _expired_leaf(b: _Builder) -> _Recipe:
-    root, inter = b.standard()
-    leaf = b.leaf(inter, not_after=b.at - _dt.timedelta(days=1))
-    return _Recipe(leaf, (inter.certificate,), (root.certificate,))
-
-
-def _not_yet_valid(b: _Builder) -> _Recipe:
-    root, inter = b.standard()
-    leaf = b.leaf(inter, not_before=b.at + _dt.timedelta(days=30))
-    return _Recipe(leaf, (inter.certificate,), (root.certificate,))
-
-
-def _expired_intermediate(b: _Builder) -> _Recipe:
-    root = b.ca("root")
-    inter = b.ca(
-        "intermediate",
-        parent=root,
-        path_length=0,
-        common_name="securesocket fixture expired intermediate",
-        not_after=b.at - _dt.timedelta(days=1),
-    )
-    return _Recipe(b.leaf(inter), (inter.certificate,), (root.certificate,))
-
-
-def _wrong_host(b: _Builder) -> _Recipe:
-    root, inter = b.standard()
-    return _Recipe(b.leaf(inter, "wrong.example"), (inter.certificate,), (root.certificate,))
-
-
-def _ip_address_host(b: _Builder) -> _Recipe:
-    root, inter = b.standard()
-    return _Recipe(b.leaf(inter, "127.0.0.1"), (inter.certificate,), (root.certificate,))
-
-
-def _ip_address_mismatch(b: _Builder) -> _Recipe:
-    root, inter = b.standard()
-    leaf = b.leaf(inter, "localhost", "127.0.0.2")
-    return _Recipe(leaf, (inter.certificate,), (root.certificate,))
-
-
-def _self_signed(b: _Builder) -> _Recipe:
-    root, _inter = b.standard()
-    leaf = self_signed_cert("localhost", key=fixed_key(f"{b.name}/leaf"), serial=b.serial("leaf"))
-    return _Recipe(leaf, (), (root.certificate,))
-
-
-def _self_signed_trusted(b: _Builder) -> _Recipe:
-    leaf = self_signed_cert("localhost", key=fixed_key(f"{b.name}/leaf"), serial=b.serial("leaf"))
-    return _Recipe(leaf, (), (), (ChainBuildingCertificate(leaf.certificate, trusted=True),))
-
-
-def _untrusted_root(b: _Builder) -> _Recipe:
-    root, _inter = b.standard()
-    other_root = b.ca("other-root", common_name="securesocket fixture unknown root")
-    other_inter = b.ca("other-intermediate", parent=other_root, path_length=0)
-    return _Recipe(b.leaf(other_inter), (other_inter.certificate,), (root.certificate,))
-
-
-def _missing_intermediate(b: _Builder) -> _Recipe:
-    root, inter = b.standard()
-    added = ChainBuildingCertificate(inter.certificate, trusted=False)
-    return _Recipe(b.leaf(inter), (), (root.certificate,), (added,))
-
-
-def _missing_intermediate_not_added(b: _Builder) -> _Recipe:
-    root, inter = b.standard()
-    return _Recipe(b.leaf(inter), (), (root.certificate,))
-
-
-def _cross_signed(b: _Builder) -> _Recipe:
-    new_root = b.ca("new-root", common_name="securesocket fixture new root")
-    old_root = b.ca("old-root", common_name="securesocket fixture old root")
-    cross = old_root.cross_sign(
-        new_root, not_after=b.at - _dt.timedelta(days=1), serial=b.serial("cross")
-    )
-    inter = b.ca("intermediate", parent=new_root, path_length=0)
-    return _Recipe(
-        b.leaf(inter), (inter.certificate, cross), (new_root.certificate, old_root.certificate)
-    )
-
-
-def _intermediate_not_ca(b: _Builder) -> _Recipe:
-    root = b.ca("root")
-    inter = b.ca(
-        "intermediate", parent=root, is_ca=False, common_name="securesocket fixture not a CA"
-    )
-    return _Recipe(b.leaf(inter), (inter.certificate,), (root.certificate,))
-
-
-def _path_length_exceeded(b: _Builder) -> _Recipe:
-    root, inter = b.standard()  # the intermediate says pathLenConstraint 0 ...
-    sub = b.ca("sub-intermediate", key_label="intermediate-2", parent=inter)  # ... yet issues a CA
-    return _Recipe(b.leaf(sub), (sub.certificate, inter.certificate), (root.certificate,))
-
-
-def _name_constraint_violation(b: _Builder) -> _Recipe:
-    root = b.ca("root")
-    inter = b.ca(
-        "intermediate",
-        parent=root,
-        path_length=0,
-        permitted=("example.com",),
-        common_name="securesocket fixture example.com-only intermediate",
-    )
-    return _Recipe(b.leaf(inter), (inter.certificate,), (root.certificate,))
-
-
-def _sha1_signature(b: _Builder) -> _Recipe:
-    root, inter = b.standard()
-    leaf = b.leaf(inter, hash_algorithm=hashes.SHA1())  # noqa: S303 - the point of the scenario
-    return _Recipe(leaf, (inter.certificate,), (root.certificate,))
-
-
-def _rsa_1024_key(b: _Builder) -> _Recipe:
-    root, inter = b.standard()
-    leaf = b.leaf(inter, key=fixed_key("weak-leaf", KeyType.RSA_1024))
-    return _Recipe(leaf, (inter.certificate,), (root.certificate,))
-
-
-def _leaf_without_server_auth(b: _Builder) -> _Recipe:
-    root, inter = b.standard()
-    leaf = b.leaf(inter, extended_key_usage=(ExtendedKeyUsageOID.CLIENT_AUTH,))
-    return _Recipe(leaf, (inter.certificate,), (root.certificate,))
-
-
-# ------------------------------------------------------------------- recipes: revocation
-
-
-def _revoked_by_crl(b: _Builder) -> _Recipe:
-    root, inter = b.standard()
-    leaf = b.leaf(inter, ocsp=None)
-    b.revoke(inter, leaf)
-    return _Recipe(leaf, (inter.certificate,), (root.certificate,))
-
-
-def _revoked_by_ocsp(b: _Builder) -> _Recipe:
-    root, inter = b.standard()
-    leaf = b.leaf(inter, crl=None)
-    b.revoke(inter, leaf)
-    return _Recipe(leaf, (inter.certificate,), (root.certificate,))
-
-
-def _revoked_via_staple(b: _Builder) -> _Recipe:
-    # The leaf's own responder is down: only a client that reads the staple learns the truth.
-    root, inter = b.standard()
-    leaf = b.leaf(inter, ocsp=b.endpoints.down("ocsp"), crl=None)
-    b.revoke(inter, leaf)
-    staple = b.staple(inter, leaf)
-    return _Recipe(leaf, (inter.certificate,), (root.certificate,), staple=staple)
-
-
-def _revoked_intermediate(b: _Builder) -> _Recipe:
-    root, inter = b.standard()
-    b.revoke(root, inter)
-    return _Recipe(b.leaf(inter), (inter.certificate,), (root.certificate,))
-
-
-def _no_revocation_info(b: _Builder) -> _Recipe:
-    root, inter = b.standard()
-    leaf = b.leaf(inter, ocsp=None, crl=None)
-    return _Recipe(leaf, (inter.certificate,), (root.certificate,))
-
-
-def _ocsp_responder_down(b: _Builder) -> _Recipe:
-    root, inter = b.standard()
-    leaf = b.leaf(inter, ocsp=b.endpoints.down("ocsp"), crl=None)
-    return _Recipe(leaf, (inter.certificate,), (root.certificate,))
-
-
-def _crl_server_down(b: _Builder) -> _Recipe:
-    root, inter = b.standard()
-    leaf = b.leaf(inter, ocsp=None, crl=b.endpoints.down("intermediate.crl"))
-    return _Recipe(leaf, (inter.certificate,), (root.certificate,))
-
-
-def _stale_crl(b: _Builder) -> _Recipe:
-    root, inter = b.standard()
-    leaf = b.leaf(inter, ocsp=None)
-    stale = inter.crl(
-        at=b.at - _dt.timedelta(days=30), next_update=b.at - _dt.timedelta(days=23), number=1
-    )
-    b.crl_overrides["intermediate.crl"] = stale.public_bytes(serialization.Encoding.DER)
-    return _Recipe(leaf, (inter.certificate,), (root.certificate,))
-
-
-def _crl_garbage(b: _Builder) -> _Recipe:
-    root, inter = b.standard()
-    b.crl_faults["intermediate.crl"] = CRLFault.GARBAGE
-    return _Recipe(b.leaf(inter, ocsp=None), (inter.certificate,), (root.certificate,))
-
-
-def _ocsp_fault(fault: OCSPFault) -> Recipe:
-    def recipe(b: _Builder) -> _Recipe:
-        # Only the leaf asks the (faulty) responder; the intermediate relies on a good CRL.
-        root, inter = b.standard(root_ocsp=False)
-        b.ocsp_fault = fault
-        return _Recipe(b.leaf(inter, crl=None), (inter.certificate,), (root.certificate,))
-
-    return recipe
-
-
-def _ocsp_delegated_responder(b: _Builder) -> _Recipe:
-    # Answers signed by a responder certificate the intermediate issued (id-kp-OCSPSigning,
-    # ocsp-nocheck), as large CAs do, rather than by the intermediate itself.
-    root, inter = b.standard(root_ocsp=False)
-    b.delegated[inter] = inter.issue_ocsp_responder(
-        "securesocket fixture OCSP responder",
-        key=fixed_key("responder", KeyType.RSA_2048),
-        serial=b.serial("responder"),
-    )
-    return _Recipe(b.leaf(inter, crl=None), (inter.certificate,), (root.certificate,))
-
-
-def _must_staple_without_staple(b: _Builder) -> _Recipe:
-    root, inter = b.standard()
-    return _Recipe(b.leaf(inter, must_staple=True), (inter.certificate,), (root.certificate,))
-
-
-def _must_staple_with_staple(b: _Builder) -> _Recipe:
-    root, inter = b.standard()
-    leaf = b.leaf(inter, must_staple=True)
-    staple = b.staple(inter, leaf)
-    return _Recipe(leaf, (inter.certificate,), (root.certificate,), staple=staple)
-
-
 def _catalogue(*scenarios: Scenario) -> dict[str, Scenario]:
     return {s.name: s for s in scenarios}
 
@@ -835,193 +451,193 @@ _REV: Final = "revocation"
 
 #: name → Scenario, in a stable order (chain scenarios, then revocation scenarios).
 SCENARIOS: Final[Mapping[str, Scenario]] = _catalogue(
-    Scenario("good", "A valid chain whose every source answers good.", ALL_GOOD, _good),
+    Scenario("good", "A valid chain whose every source answers good.", ALL_GOOD, r.good),
     Scenario(
-        "expired-leaf", "The server certificate is past notAfter.", _same(S.EXPIRED), _expired_leaf
+        "expired-leaf", "The server certificate is past notAfter.", _same(S.EXPIRED), r.expired_leaf
     ),
     Scenario(
         "expired-intermediate",
         "The intermediate CA's certificate has expired (a chain problem, not 'expired').",
         _same(S.INVALID_CHAIN),
-        _expired_intermediate,
+        r.expired_intermediate,
     ),
     Scenario(
         "not-yet-valid",
         "The server certificate's notBefore is 30 days ahead.",
         _same(S.NOT_YET_VALID),
-        _not_yet_valid,
+        r.not_yet_valid,
     ),
     Scenario(
         "wrong-host",
         "A valid certificate for wrong.example, served for localhost.",
         _same(S.PRINCIPAL_MISMATCH),
-        _wrong_host,
+        r.wrong_host,
     ),
     Scenario(
         "ip-address-host",
         "Connecting to 127.0.0.1 with an iPAddress subjectAltName for it.",
         ALL_GOOD,
-        _ip_address_host,
+        r.ip_address_host,
         server_name="127.0.0.1",
     ),
     Scenario(
         "ip-address-mismatch",
         "Connecting to 127.0.0.1; the certificate names localhost and 127.0.0.2 only.",
         _same(S.PRINCIPAL_MISMATCH),
-        _ip_address_mismatch,
+        r.ip_address_mismatch,
         server_name="127.0.0.1",
     ),
     Scenario(
         "self-signed",
         "A self-signed server certificate nobody trusts.",
         _same(S.UNTRUSTED_SIGNERS),
-        _self_signed,
+        r.self_signed,
     ),
     Scenario(
         "self-signed-trusted",
         "The same kind of certificate, added as trusted (it is its own anchor: nothing to revoke).",
         ALL_GOOD,
-        _self_signed_trusted,
+        r.self_signed_trusted,
     ),
     Scenario(
         "untrusted-root",
         "A complete chain to a root the client does not trust.",
         _same(S.UNTRUSTED_SIGNERS),
-        _untrusted_root,
+        r.untrusted_root,
     ),
     Scenario(
         "missing-intermediate",
         "The server sends the leaf alone; the intermediate is added as an untrusted"
         " chain-building certificate, so a path exists.",
         ALL_GOOD,
-        _missing_intermediate,
+        r.missing_intermediate,
     ),
     Scenario(
         "missing-intermediate-not-added",
         "The server sends the leaf alone and nothing supplies the intermediate.",
         _same(S.UNTRUSTED_SIGNERS),
-        _missing_intermediate_not_added,
+        r.missing_intermediate_not_added,
     ),
     Scenario(
         "cross-signed",
         "The server sends an expired cross-certificate to an old root; a good path ends at the"
         " new root, which is also trusted.",
         ALL_GOOD,
-        _cross_signed,
+        r.cross_signed,
     ),
     Scenario(
         "intermediate-not-ca",
         "The 'intermediate' is an end-entity certificate (CA:false) that signed the leaf.",
         _same(S.INVALID_CHAIN),
-        _intermediate_not_ca,
+        r.intermediate_not_ca,
     ),
     Scenario(
         "path-length-exceeded",
         "An intermediate with pathLenConstraint 0 issued another CA, which issued the leaf.",
         _same(S.INVALID_CHAIN),
-        _path_length_exceeded,
+        r.path_length_exceeded,
     ),
     Scenario(
         "name-constraint-violation",
         "An intermediate permitted only example.com issued a certificate for localhost.",
         _same(S.INVALID_CHAIN),
-        _name_constraint_violation,
+        r.name_constraint_violation,
     ),
     Scenario(
         "sha1-signature",
         "The server certificate is signed with SHA-1.",
         _same(S.INVALID),
-        _sha1_signature,
+        r.sha1_signature,
         weak=True,
     ),
     Scenario(
         "rsa-1024-key",
         "The server certificate has a 1024-bit RSA key.",
         _same(S.INVALID),
-        _rsa_1024_key,
+        r.rsa_1024_key,
         weak=True,
     ),
     Scenario(
         "leaf-without-server-auth",
         "The server certificate's EKU allows clientAuth only.",
         _same(S.INVALID),
-        _leaf_without_server_auth,
+        r.leaf_without_server_auth,
     ),
     Scenario(
         "revoked-by-crl",
         "The leaf is revoked; it declares only a CRL, which lists it.",
         REVOKED,
-        _revoked_by_crl,
+        r.revoked_by_crl,
         kind=_REV,
     ),
     Scenario(
         "revoked-by-ocsp",
         "The leaf is revoked; it declares only OCSP, which says so.",
         REVOKED,
-        _revoked_by_ocsp,
+        r.revoked_by_ocsp,
         kind=_REV,
     ),
     Scenario(
         "revoked-via-staple",
         "The server staples a 'revoked' OCSP answer; the leaf's own responder is down.",
         REVOKED,
-        _revoked_via_staple,
+        r.revoked_via_staple,
         kind=_REV,
     ),
     Scenario(
         "revoked-intermediate",
         "The intermediate is revoked by the root (its CRL and OCSP say so); the leaf is fine.",
         REVOKED,
-        _revoked_intermediate,
+        r.revoked_intermediate,
         kind=_REV,
     ),
     Scenario(
         "no-revocation-info",
         "The leaf declares no OCSP responder and no CRL distribution point.",
         NO_INFO,
-        _no_revocation_info,
+        r.no_revocation_info,
         kind=_REV,
     ),
     Scenario(
         "ocsp-responder-down",
         "The leaf declares only OCSP, at a port where nothing listens.",
         UNAVAILABLE,
-        _ocsp_responder_down,
+        r.ocsp_responder_down,
         kind=_REV,
     ),
     Scenario(
         "crl-server-down",
         "The leaf declares only a CRL, at a port where nothing listens.",
         UNAVAILABLE,
-        _crl_server_down,
+        r.crl_server_down,
         kind=_REV,
     ),
     Scenario(
         "stale-crl",
         "The leaf's only source is a CRL whose nextUpdate passed 23 days ago.",
         STALE,
-        _stale_crl,
+        r.stale_crl,
         kind=_REV,
     ),
     Scenario(
         "crl-garbage",
         "The leaf's only source is a CRL URL that serves bytes that are not a CRL.",
         UNAVAILABLE,
-        _crl_garbage,
+        r.crl_garbage,
         kind=_REV,
     ),
     Scenario(
         "stale-ocsp",
         "The leaf's only source is OCSP, which answers with nextUpdate 7 days past.",
         STALE,
-        _ocsp_fault(OCSPFault.STALE),
+        r.ocsp_fault(OCSPFault.STALE),
         kind=_REV,
     ),
     Scenario(
         "ocsp-try-later",
         "The leaf's only source is OCSP, which answers tryLater.",
         UNAVAILABLE,
-        _ocsp_fault(OCSPFault.TRY_LATER),
+        r.ocsp_fault(OCSPFault.TRY_LATER),
         kind=_REV,
     ),
     Scenario(
@@ -1029,28 +645,28 @@ SCENARIOS: Final[Mapping[str, Scenario]] = _catalogue(
         "The leaf's only source is OCSP, whose answer is signed by a certificate without"
         " id-kp-OCSPSigning.",
         UNAVAILABLE,
-        _ocsp_fault(OCSPFault.UNAUTHORISED_SIGNER),
+        r.ocsp_fault(OCSPFault.UNAUTHORISED_SIGNER),
         kind=_REV,
     ),
     Scenario(
         "ocsp-delegated-responder",
         "The leaf's only source is OCSP, answered 'good' by a delegated responder certificate.",
         ALL_GOOD,
-        _ocsp_delegated_responder,
+        r.ocsp_delegated_responder,
         kind=_REV,
     ),
     Scenario(
         "must-staple-without-staple",
         "A Must-Staple leaf (RFC 7633) served without a staple; its sources all answer good.",
         MUST_STAPLE_MISSING,
-        _must_staple_without_staple,
+        r.must_staple_without_staple,
         kind=_REV,
     ),
     Scenario(
         "must-staple-with-staple",
         "A Must-Staple leaf served with a good staple.",
         ALL_GOOD,
-        _must_staple_with_staple,
+        r.must_staple_with_staple,
         kind=_REV,
     ),
 )
