@@ -19,7 +19,8 @@ from ._keys import KeyType, fixed_key
 from ._process import ServerStartError
 from .ca import CA, DEFAULT_NOT_AFTER, DEFAULT_NOT_BEFORE, INHERIT, LeafCert, self_signed_cert
 from .crl_server import CRLFault, CRLServer
-from .ocsp_servers import OCSPFault, OCSPResponder, OpenSSLOCSPResponder
+from .ocsp_servers import OCSPFault, OCSPResponder
+from .openssl_ocsp import OpenSSLOCSPResponder
 from .scenarios import SCENARIOS, VERIFICATION_TIME, LiveScenario, Materials, Scenario
 from .tls_servers import OpenSSLServer, PythonTLSServer
 

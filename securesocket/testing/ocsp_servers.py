@@ -7,10 +7,8 @@ request nonce, signs with the CA or a delegated responder, and records every req
 assert caching and fetch order on ``requests``). One `OCSPFault` at a time makes it misbehave;
 the fault can be changed while it runs.
 
-# The openssl responder
-`OpenSSLOCSPResponder` runs the real ``openssl ocsp -index``: kept for interoperability checks.
-``openssl ocsp -port`` binds every interface, not only 127.0.0.1, so do not use it where the
-test machine must not be reachable from outside.
+The real ``openssl ocsp`` responder is `OpenSSLOCSPResponder`, in ``openssl_ocsp.py`` (kept
+importable from here).
 """
 
 from __future__ import annotations
@@ -18,22 +16,18 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import enum
-import tempfile
 import urllib.parse
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
-from types import TracebackType
-from typing import ClassVar, Self
+from typing import ClassVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
 from ._http import LoopbackHTTPServer, QuietHandler
-from ._keys import KeyType, fixed_key, private_key_pem
+from ._keys import KeyType, fixed_key
 from ._ocsp import build_response, error_response, find_issuer
-from ._process import ManagedProcess
 from .ca import CA, LeafCert
 
 
@@ -274,106 +268,5 @@ def _nonce(request: ocsp.OCSPRequest) -> bytes | None:
         return None
 
 
-def _index_line(cert: x509.Certificate, ca: CA) -> str:
-    """One line of ``openssl ca``'s index.txt for ``cert``."""
-    expiry = cert.not_valid_after_utc.strftime("%y%m%d%H%M%SZ")
-    revocation = ca.ledger.revocation(cert.serial_number)
-    subject = "/" + "/".join(
-        f"{attr.rfc4514_attribute_name}={attr.value!s}" for attr in reversed(list(cert.subject))
-    )
-    serial = f"{cert.serial_number:X}"
-    if len(serial) % 2:
-        serial = "0" + serial
-    if revocation is None:
-        return f"V\t{expiry}\t\t{serial}\tunknown\t{subject}"
-    when = revocation.at.strftime("%y%m%d%H%M%SZ")
-    if revocation.reason is not None and revocation.reason is not x509.ReasonFlags.unspecified:
-        when += f",{_OPENSSL_REASONS[revocation.reason]}"
-    return f"R\t{expiry}\t{when}\t{serial}\tunknown\t{subject}"
-
-
-_OPENSSL_REASONS = {
-    x509.ReasonFlags.key_compromise: "keyCompromise",
-    x509.ReasonFlags.ca_compromise: "CACompromise",
-    x509.ReasonFlags.affiliation_changed: "affiliationChanged",
-    x509.ReasonFlags.superseded: "superseded",
-    x509.ReasonFlags.cessation_of_operation: "cessationOfOperation",
-    x509.ReasonFlags.certificate_hold: "certificateHold",
-    x509.ReasonFlags.remove_from_crl: "removeFromCRL",
-    x509.ReasonFlags.privilege_withdrawn: "privilegeWithdrawn",
-    x509.ReasonFlags.aa_compromise: "AACompromise",
-}
-
-
-class OpenSSLOCSPResponder:
-    """The real ``openssl ocsp`` responder for ``ca`` and the ``certificates`` it issued.
-
-    It binds every interface (an ``openssl ocsp`` limitation); `url` uses 127.0.0.1. Signs with
-    ``responder`` (default: a fresh delegated responder issued by ``ca``).
-    """
-
-    def __init__(
-        self,
-        ca: CA,
-        certificates: Sequence[x509.Certificate | LeafCert],
-        *,
-        responder: LeafCert | None = None,
-        next_update_minutes: int = 60,
-    ) -> None:
-        self.ca = ca
-        self.certificates = [c.certificate if isinstance(c, LeafCert) else c for c in certificates]
-        self.responder = responder or ca.issue_ocsp_responder(
-            key=fixed_key("openssl-ocsp", KeyType.ECDSA_P256)
-        )
-        self.next_update_minutes = next_update_minutes
-        self.port = 0
-        self._dir: tempfile.TemporaryDirectory[str] | None = None
-        self._process: ManagedProcess | None = None
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:<port>/``."""
-        return f"http://127.0.0.1:{self.port}/"
-
-    def start(self) -> Self:
-        """Write the index and keys, start ``openssl ocsp`` and wait until it listens."""
-        self._dir = tempfile.TemporaryDirectory(prefix="securesocket-ocsp-")
-        root = Path(self._dir.name)
-        (root / "index.txt").write_text(
-            "".join(_index_line(c, self.ca) + "\n" for c in self.certificates)
-        )
-        (root / "ca.pem").write_bytes(self.ca.cert_pem.bytes())
-        (root / "rsigner.pem").write_bytes(self.responder.cert_chain_pems[0].bytes())
-        (root / "rkey.pem").write_bytes(private_key_pem(self.responder.private_key))
-        argv = [
-            "openssl", "ocsp", "-index", "index.txt", "-port", "0", "-CA", "ca.pem",
-            "-rsigner", "rsigner.pem", "-rkey", "rkey.pem",
-            "-nmin", str(self.next_update_minutes), "-ignore_err",
-        ]  # fmt: skip
-        self._process = ManagedProcess(argv, ready=r"ACCEPT .*:(\d+)", cwd=str(root))
-        try:
-            self.port = int(self._process.start().group(1))
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def stop(self) -> None:
-        """Stop the responder and remove its files; idempotent."""
-        if self._process is not None:
-            self._process.stop()
-            self._process = None
-        if self._dir is not None:
-            self._dir.cleanup()
-            self._dir = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+# The openssl responder lives in its own module; this import path keeps working.
+from .openssl_ocsp import OpenSSLOCSPResponder  # noqa: E402
