@@ -7,7 +7,6 @@ import os
 import socket
 import ssl
 import subprocess
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -25,30 +24,6 @@ from securesocket.testing._process import ManagedProcess, ServerStartError
 from securesocket.testing.crl_server import CRLFault, CRLServer
 from securesocket.testing.ocsp_servers import OCSPFault, OCSPResponder, OpenSSLOCSPResponder
 from securesocket.testing.tls_servers import OpenSSLServer, PythonTLSServer
-
-
-def child_pids() -> set[int]:
-    """Processes whose parent is this test process."""
-    me = str(os.getpid())
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if fields[1] == me and fields[0] != "Z":
-                found.add(int(entry.name))
-    return found
-
-
-@pytest.fixture
-def no_leftovers() -> Iterator[None]:
-    """Fail the test if it leaves a thread or a child process behind."""
-    threads, children = set(threading.enumerate()), child_pids()
-    yield
-    assert set(threading.enumerate()) - threads == set()
-    assert child_pids() - children == set()
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +60,7 @@ def exchange(
 class TestOpenSSLServer:
     @pytest.mark.parametrize(("version", "name"), [("1.2", "TLSv1.2"), ("1.3", "TLSv1.3")])
     def test_rev_mode_echoes_lines_reversed_over_the_chosen_version(
-        self, pki: tuple[CA, CA, LeafCert], no_leftovers: None, version: str, name: str
+        self, pki: tuple[CA, CA, LeafCert], no_leftover_servers: None, version: str, name: str
     ) -> None:
         root, _inter, leaf = pki
         with OpenSSLServer(leaf, tls_version=version) as server:  # type: ignore[arg-type]
@@ -96,21 +71,21 @@ class TestOpenSSLServer:
             )
 
     def test_client_that_trusts_another_root_is_refused(
-        self, pki: tuple[CA, CA, LeafCert], no_leftovers: None
+        self, pki: tuple[CA, CA, LeafCert], no_leftover_servers: None
     ) -> None:
         _root, _inter, leaf = pki
         with OpenSSLServer(leaf) as server, pytest.raises(ssl.SSLCertVerificationError):
             exchange(server.host, server.port, client_context(CA()), b"x\n")
 
     def test_leaf_alone_without_chain_fails_verification(
-        self, pki: tuple[CA, CA, LeafCert], no_leftovers: None
+        self, pki: tuple[CA, CA, LeafCert], no_leftover_servers: None
     ) -> None:
         root, _inter, leaf = pki
         with OpenSSLServer(leaf, chain=()) as server, pytest.raises(ssl.SSLCertVerificationError):
             exchange(server.host, server.port, client_context(root), b"x\n")
 
     def test_staple_is_sent_and_absent_without_one(
-        self, pki: tuple[CA, CA, LeafCert], no_leftovers: None, tmp_path: Path
+        self, pki: tuple[CA, CA, LeafCert], no_leftover_servers: None, tmp_path: Path
     ) -> None:
         root, inter, leaf = pki
         staple = inter.ocsp_response(leaf).public_bytes(serialization.Encoding.DER)
@@ -129,7 +104,7 @@ class TestOpenSSLServer:
         assert "OCSP response: no response sent" in outputs[1]
 
     def test_bad_arguments_raise_a_start_error_and_leave_nothing(
-        self, pki: tuple[CA, CA, LeafCert], no_leftovers: None
+        self, pki: tuple[CA, CA, LeafCert], no_leftover_servers: None
     ) -> None:
         with pytest.raises(ServerStartError, match="did not start"):
             OpenSSLServer(pki[2], extra_args=["-no-such-option"]).start()
@@ -140,7 +115,11 @@ class TestPythonTLSServer:
         ("version", "name"), [("1.2", "TLSv1.2"), ("1.3", "TLSv1.3"), (None, "TLSv1.3")]
     )
     def test_echoes_bytes(
-        self, pki: tuple[CA, CA, LeafCert], no_leftovers: None, version: str | None, name: str
+        self,
+        pki: tuple[CA, CA, LeafCert],
+        no_leftover_servers: None,
+        version: str | None,
+        name: str,
     ) -> None:
         root, _inter, leaf = pki
         with PythonTLSServer(leaf, tls_version=version) as server:  # type: ignore[arg-type]
@@ -150,7 +129,7 @@ class TestPythonTLSServer:
             )
 
     def test_untrusted_client_fails_and_server_records_it(
-        self, pki: tuple[CA, CA, LeafCert], no_leftovers: None
+        self, pki: tuple[CA, CA, LeafCert], no_leftover_servers: None
     ) -> None:
         _root, _inter, leaf = pki
         with PythonTLSServer(leaf) as server, pytest.raises(ssl.SSLCertVerificationError):
@@ -158,7 +137,7 @@ class TestPythonTLSServer:
         assert server.handshake_errors
 
     def test_stop_with_an_idle_connection_open_does_not_hang(
-        self, pki: tuple[CA, CA, LeafCert], no_leftovers: None
+        self, pki: tuple[CA, CA, LeafCert], no_leftover_servers: None
     ) -> None:
         root, _inter, leaf = pki
         server = PythonTLSServer(leaf).start()
@@ -194,7 +173,7 @@ def post(url: str, body: bytes, timeout: float = 10) -> bytes:
 class TestOCSPResponder:
     @pytest.fixture
     def responder(
-        self, pki: tuple[CA, CA, LeafCert], no_leftovers: None
+        self, pki: tuple[CA, CA, LeafCert], no_leftover_servers: None
     ) -> Iterator[OCSPResponder]:
         with OCSPResponder([pki[1]]) as responder:
             yield responder
@@ -314,7 +293,7 @@ class TestOCSPResponder:
             post(responder.url, ocsp_request(pki[2], pki[1]), timeout=0.3)
 
     def test_delegated_responder_signs(
-        self, pki: tuple[CA, CA, LeafCert], no_leftovers: None
+        self, pki: tuple[CA, CA, LeafCert], no_leftover_servers: None
     ) -> None:
         _root, inter, leaf = pki
         delegate = inter.issue_ocsp_responder()
@@ -325,7 +304,7 @@ class TestOCSPResponder:
 
 class TestOpenSSLOCSPResponder:
     def test_answers_parse_with_cryptography(
-        self, pki: tuple[CA, CA, LeafCert], no_leftovers: None
+        self, pki: tuple[CA, CA, LeafCert], no_leftover_servers: None
     ) -> None:
         _root, inter, leaf = pki
         revoked = inter.issue_cert("gone.localhost")
@@ -350,7 +329,7 @@ class TestOpenSSLOCSPResponder:
 
 class TestCRLServer:
     def test_serves_published_crls_and_each_fault(
-        self, pki: tuple[CA, CA, LeafCert], no_leftovers: None
+        self, pki: tuple[CA, CA, LeafCert], no_leftover_servers: None
     ) -> None:
         inter = pki[1]
         with CRLServer(delay=30) as server:
@@ -383,7 +362,7 @@ class TestCleanupAndPorts:
             socket.create_connection(("127.0.0.1", closed.port), timeout=5)
 
     def test_every_server_binds_loopback_only_and_exits(
-        self, pki: tuple[CA, CA, LeafCert], no_leftovers: None
+        self, pki: tuple[CA, CA, LeafCert], no_leftover_servers: None
     ) -> None:
         _root, inter, leaf = pki
         servers = [OpenSSLServer(leaf), PythonTLSServer(leaf), OCSPResponder([inter]), CRLServer()]
@@ -399,7 +378,9 @@ class TestCleanupAndPorts:
             with pytest.raises(ProcessLookupError):
                 os.kill(pid, 0)
 
-    def test_managed_process_that_exits_early_reports_its_output(self, no_leftovers: None) -> None:
+    def test_managed_process_that_exits_early_reports_its_output(
+        self, no_leftover_servers: None
+    ) -> None:
         with pytest.raises(ServerStartError, match="boom"):
             ManagedProcess(["sh", "-c", "echo boom; exit 3"], ready="never").start()
 
