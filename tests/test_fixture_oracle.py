@@ -25,6 +25,7 @@ import re
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from cryptography import x509
@@ -33,6 +34,7 @@ from cryptography.hazmat.primitives import serialization
 from securesocket import CertificateStatus
 from securesocket.testing.scenarios import SCENARIOS, VERIFICATION_TIME, Materials, ocsp_url
 from securesocket.testing.scenarios import crl_urls as crl_urls_of
+from securesocket.testing.tls_servers import TLSVersion
 
 
 S = CertificateStatus
@@ -223,10 +225,18 @@ def s_client_status(output: str) -> CertificateStatus:
     return S.TRUSTED
 
 
-@pytest.mark.parametrize("name", list(SCENARIOS))
-def test_s_client_against_the_live_scenario_agrees_on_the_chain(tmp_path: Path, name: str) -> None:
+PYTHON_SERVER_CASES = ["good", "expired-leaf", "untrusted-root", "rsa-1024-key"]
+
+
+@pytest.mark.parametrize(
+    ("name", "server"),
+    [(n, "openssl") for n in SCENARIOS] + [(n, "python") for n in PYTHON_SERVER_CASES],
+)
+def test_s_client_against_the_live_scenario_agrees_on_the_chain(
+    tmp_path: Path, name: str, server: Literal["openssl", "python"]
+) -> None:
     scenario = SCENARIOS[name]
-    with scenario.start() as live:
+    with scenario.start(server=server) as live:
         cafile = tmp_path / "trusted.pem"
         cafile.write_bytes(pem(live.materials.trusted))
         if live.materials.untrusted:
@@ -238,21 +248,23 @@ def test_s_client_against_the_live_scenario_agrees_on_the_chain(tmp_path: Path, 
     assert s_client_status(output) is scenario.expected["off"], output
 
 
+@pytest.mark.parametrize("tls_version", ["1.2", "1.3"])
 @pytest.mark.parametrize(
     ("name", "stapled"),
     [("revoked-via-staple", "revoked"), ("must-staple-with-staple", "good"),
      ("must-staple-without-staple", None), ("good", None)],
 )  # fmt: skip
 def test_s_client_sees_the_staple_the_catalogue_describes(
-    tmp_path: Path, name: str, stapled: str | None
+    tmp_path: Path, name: str, stapled: str | None, tls_version: TLSVersion
 ) -> None:
     """OpenSSL prints the staple (it does not judge it): revoked → "revoked" under soft-fail;
     a Must-Staple leaf without one → "invalid" under soft-fail; with a good one → trusted."""
     scenario = SCENARIOS[name]
-    with scenario.start() as live:
+    with scenario.start(tls_version=tls_version) as live:
         cafile = tmp_path / "trusted.pem"
         cafile.write_bytes(pem(live.materials.trusted))
         output = s_client(live.port, live.server_name, cafile, weak=False)
+        assert f"New, TLSv{tls_version}, Cipher is" in output
         must_staple = _has_tls_feature(live.materials.leaf.certificate)
     if stapled is None:
         assert "OCSP response: no response sent" in output
