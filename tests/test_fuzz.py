@@ -14,7 +14,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import subprocess
+import sys
+import textwrap
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -601,3 +605,77 @@ class TestParserCrashRegressions:
         assert parsed.problem is None
         assert parsed.crl is not None
         assert parsed.crl.issuer == pki.intermediate.subject
+
+
+# --------------------------------------------------------------------------- atheris
+
+ATHERIS_AMF_HARNESS = textwrap.dedent(
+    """
+    import os, sys
+    import atheris
+
+    # Instrument only the codec: instrumenting every import (cryptography, ...) costs seconds.
+    CODEC = ["securesocket._amf", "securesocket._datacodec", "securesocket._bytearray"]
+    with atheris.instrument_imports(include=CODEC):
+        from securesocket._amf import decode_value
+        from securesocket._bytearray import ByteArray
+        from securesocket.exceptions import EOFError, RangeError
+
+    SELF_TEST = os.environ.get("SECURESOCKET_ATHERIS_SELF_TEST") == "1"
+
+    def one_input(data):
+        if not data:
+            return
+        if SELF_TEST and data[0] == 0x42:
+            raise RuntimeError("planted bug: the harness must report this")
+        encoding = 3 if data[0] & 1 else 0
+        body = data[1:]
+        try:
+            _value, used = decode_value(body, encoding)
+        except (EOFError, RangeError):
+            buffer = ByteArray()
+            buffer.write_bytes(body)
+            buffer.position = 0
+            buffer.object_encoding = encoding
+            try:
+                buffer.read_object()
+            except (EOFError, RangeError):
+                assert buffer.position == 0, "a failed readObject consumed bytes"
+                return
+            raise AssertionError("readObject succeeded where decode_value failed")
+        assert 0 < used <= len(body)
+
+    atheris.Setup(sys.argv, one_input)
+    atheris.Fuzz()
+    """
+)
+
+
+def run_atheris(
+    runs: int, artifacts: Path, *, self_test: bool = False
+) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-c", ATHERIS_AMF_HARNESS, f"-runs={runs}", "-max_len=1024"]
+    argv += [f"-artifact_prefix={artifacts}/", "-seed=1"]
+    env = {**os.environ, "SECURESOCKET_ATHERIS_SELF_TEST": "1" if self_test else "0"}
+    return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=800, check=False)
+
+
+class TestAtherisAMF:
+    """Coverage-guided fuzzing (atheris/libFuzzer) of the AMF decoder behind readObject:
+    a value or EOFError/RangeError, and a failed readObject consumes nothing."""
+
+    @pytest.mark.parametrize("mode", MODES)
+    def test_amf_decoder(self, mode: str, tmp_path: Path) -> None:
+        """libFuzzer-driven inputs, both AMF versions: no other exception, no failed check."""
+        pytest.importorskip("atheris", reason="atheris has wheels for Linux x86_64 only")
+        runs = 4_000 if mode == "short" else (2_000_000 if LONG else 200_000)
+        result = run_atheris(runs, tmp_path)
+        assert result.returncode == 0, result.stderr[-4000:]
+        assert f"Done {runs} runs" in result.stderr
+
+    def test_control_the_harness_reports_a_planted_bug(self, tmp_path: Path) -> None:
+        """The twin: with a bug planted behind one easy byte, the run fails and says why."""
+        pytest.importorskip("atheris", reason="atheris has wheels for Linux x86_64 only")
+        result = run_atheris(50_000, tmp_path, self_test=True)
+        assert result.returncode != 0
+        assert "planted bug" in result.stdout + result.stderr
