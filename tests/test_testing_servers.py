@@ -70,6 +70,16 @@ class TestOpenSSLServer:
                 b"olleh\n",
             )
 
+    def test_www_mode_answers_http(
+        self, no_leftover_servers: None, pki: tuple[CA, CA, LeafCert]
+    ) -> None:
+        root, _inter, leaf = pki
+        with OpenSSLServer(leaf, mode="www") as server:
+            _version, reply = exchange(
+                server.host, server.port, client_context(root), b"GET / HTTP/1.0\r\n\r\n"
+            )
+        assert reply.startswith(b"HTTP/1.0 200 ok")
+
     def test_client_that_trusts_another_root_is_refused(
         self, pki: tuple[CA, CA, LeafCert], no_leftover_servers: None
     ) -> None:
