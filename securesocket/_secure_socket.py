@@ -45,7 +45,7 @@ from ._events import ProgressEvent
 from ._socket import ConnectAttempt, Socket, socket_error_text
 from ._status import CertificateStatus
 from .exceptions import ArgumentError, CertificateVerificationError, IOError, TLSError
-from .revocation import RevocationPolicy, RevocationReport, check_revocation
+from .revocation import RevocationPolicy, RevocationReport, check_revocation, evaluate_offline
 from .trust import ChainVerifier, Problem, Verification
 from .x509 import X509Certificate
 
@@ -125,6 +125,17 @@ def shared_verifier(
         profile=profile,
         anchors=[x509.load_der_x509_certificate(der) for der in anchors],
         extra=[x509.load_der_x509_certificate(der) for der in extra],
+    )
+
+
+def _revocation_failure(
+    host: str, error: Exception, verification: Verification
+) -> CertificateVerificationError:
+    return CertificateVerificationError(
+        socket_error_text(host, f"revocation check failed: {error!r}"),
+        2031,
+        status=CertificateStatus.INVALID.value,
+        verification=verification,
     )
 
 
@@ -311,23 +322,27 @@ class SecureSocket(Socket):
             self._fail(attempt, IOError(socket_error_text(attempt.host, repr(error)), 2031))
             return
         self._write_engine_output()
+        handshake_completed = False
         for event in events:
             if attempt is not self._attempt:
                 return  # a listener closed or reconnected the socket
             if isinstance(event, DataReceived):
+                # Before ``connect`` the data waits; `_established` announces it all at once.
                 if self._connected:
                     self.dispatch_event(
                         ProgressEvent(ProgressEvent.SOCKET_DATA, bytes_loaded=event.nbytes)
                     )
             elif isinstance(event, HandshakeCompleted):
-                self._handshake_done(attempt)
+                handshake_completed = True
             elif isinstance(event, PeerClosed):
                 self._truncated = event.truncated
                 if self._connected:
                     self._remote_closed(attempt)
                 else:
-                    # Closed while revocation runs: connect (if accepted), data, then close.
+                    # Closed before ``connect``: connect (if accepted), data, then close.
                     self._close_after_connect = True
+        if handshake_completed and attempt is self._attempt:
+            self._handshake_done(attempt)
 
     def _handshake_done(self, attempt: ConnectAttempt) -> None:
         session = self._session
@@ -343,8 +358,19 @@ class SecureSocket(Socket):
             self._fail(attempt, _rejection(attempt.host, verification))
             return
         self._verification = verification
-        loop = asyncio.get_running_loop()
         staple = session.staple if session is not None else None
+        if self._revocation is RevocationPolicy.OFF:
+            # Nothing is checked under "off": the (pure) report is ready now, no task needed.
+            try:
+                report = evaluate_offline(
+                    verification.path, policy=self._revocation, at=dt.datetime.now(dt.UTC)
+                )
+            except Exception as error:  # fail closed, as the asynchronous path does
+                self._fail(attempt, _revocation_failure(attempt.host, error, verification))
+                return
+            self._revocation_done(attempt, verification, report)
+            return
+        loop = asyncio.get_running_loop()
         self._task = loop.create_task(self._revocation_step(attempt, verification, staple))
 
     async def _revocation_step(
@@ -363,16 +389,14 @@ class SecureSocket(Socket):
         except asyncio.CancelledError:
             raise
         except Exception as error:  # a revocation bug must fail closed, never crash the loop
-            self._fail(
-                attempt,
-                CertificateVerificationError(
-                    socket_error_text(attempt.host, f"revocation check failed: {error!r}"),
-                    2031,
-                    status=CertificateStatus.INVALID.value,
-                    verification=verification,
-                ),
-            )
+            self._fail(attempt, _revocation_failure(attempt.host, error, verification))
             return
+        self._revocation_done(attempt, verification, report)
+
+    def _revocation_done(
+        self, attempt: ConnectAttempt, verification: Verification, report: RevocationReport
+    ) -> None:
+        """Revocation has its answer: ``connect``, or ``ioError`` with the report's status."""
         if attempt is not self._attempt:
             return
         self._revocation_report = report

@@ -5,10 +5,14 @@ failure twin in the same harness."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+from OpenSSL import SSL
 
 from securesocket._bytearray import ByteArray
 from securesocket._secure_socket import SecureSocket
@@ -190,15 +194,21 @@ class TestPythonPeer:
             run(body)
             assert server.endings == ["clean"]
 
-    def test_remote_close_with_close_notify(self, pki: PKI) -> None:
-        """The server's close_notify gives one close event; the data stays readable."""
+    @pytest.mark.parametrize("policy", ["soft-fail", "off"])
+    def test_remote_close_with_close_notify(self, pki: PKI, policy: str) -> None:
+        """Data sent right after the handshake is announced once after connect; the server's
+        close_notify then gives one close event; the data stays readable."""
         with ScriptedTLSServer(pki, greeting=b"bye now", ending="close_notify") as server:
 
             async def body() -> None:
-                sock = trusting(pki)
+                sock = trusting(pki, revocation=policy)
                 rec = Recorder(sock)
                 await sock.connect("127.0.0.1", server.port)
                 await rec.wait("close")
+                assert rec.types()[0] == "connect"
+                assert rec.types()[-1] == "close"
+                data = [e.bytes_loaded for e in rec.events if e.type == "socketData"]
+                assert sum(data) == len(b"bye now")  # announced once, not once per path
                 assert rec.types().count("close") == 1
                 assert not sock.close_truncated
                 assert sock.read_utf_bytes(sock.bytes_available) == "bye now"
@@ -355,19 +365,25 @@ def ocsp_pki() -> PKI:
 
 class TestRevocation:
     @pytest.mark.parametrize(
-        ("revoked", "status"), [(True, "revoked"), (False, "trusted")], ids=["revoked", "good"]
+        ("revoked", "policy", "status"),
+        [(True, "soft-fail", "revoked"), (False, "soft-fail", "trusted"), (True, "off", "trusted")],
+        ids=["revoked", "good", "revoked-but-off"],
     )
-    def test_stapled_ocsp_answer_decides(self, ocsp_pki: PKI, revoked: bool, status: str) -> None:
-        """A stapled "revoked" gives ioError + revoked; a stapled "good" connects."""
+    def test_stapled_ocsp_answer_decides(
+        self, ocsp_pki: PKI, revoked: bool, policy: str, status: str
+    ) -> None:
+        """A stapled "revoked" gives ioError + revoked; a stapled "good" connects; policy
+        "off" checks nothing and connects even to a revoked certificate (AIR's hole)."""
         staple = ocsp_staple(ocsp_pki, revoked=revoked)
         with OpenSSLServer(ocsp_pki.leaf, staple=staple) as server:
             port = server.port
+            rejected = status == "revoked"
 
             async def body() -> None:
-                sock = trusting(ocsp_pki)
+                sock = trusting(ocsp_pki, revocation=policy)
                 rec = Recorder(sock)
                 attempt = sock.connect("localhost", port)
-                if revoked:
+                if rejected:
                     with pytest.raises(CertificateVerificationError, match="revoked"):
                         await attempt
                     assert rec.types() == ["ioError"]
@@ -377,12 +393,12 @@ class TestRevocation:
                     sock.close()
                 assert sock.server_certificate_status == status
                 assert sock.revocation_report is not None
-                assert sock.revocation_report.accepted is not revoked
+                assert sock.revocation_report.accepted is not rejected
                 assert sock.verification is not None
                 assert sock.verification.path[0] == ocsp_pki.leaf.certificate
                 assert sock.verification.status == status
                 # serverCertificate exists only for an established secure connection.
-                assert (sock.server_certificate is None) is revoked
+                assert (sock.server_certificate is None) is rejected
 
             run(body)
 
@@ -409,3 +425,64 @@ class TestRevocation:
                 assert sock.revocation == policy
 
             run(body)
+
+
+@asynccontextmanager
+async def coalescing_tls12_server(pki: PKI, greeting: bytes) -> AsyncIterator[int]:
+    """A TLS 1.2 server (pyOpenSSL on memory BIOs) that sends its last handshake flight and
+    ``greeting`` in one TCP write, so the client sees the handshake end and data together."""
+
+    class Server(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            assert isinstance(transport, asyncio.Transport)
+            self.transport = transport
+            ctx = SSL.Context(SSL.TLS_SERVER_METHOD)
+            ctx.set_max_proto_version(SSL.TLS1_2_VERSION)
+            pki.leaf.configure_cert(ctx)
+            self.conn = SSL.Connection(ctx, None)
+            self.conn.set_accept_state()
+            self.greeted = False
+
+        def data_received(self, data: bytes) -> None:
+            self.conn.bio_write(data)
+            with contextlib.suppress(SSL.WantReadError):
+                self.conn.do_handshake()
+                if not self.greeted:
+                    self.greeted = True
+                    self.conn.send(greeting)
+            out = b""
+            with contextlib.suppress(SSL.WantReadError):
+                while True:
+                    out += self.conn.bio_read(65536)
+            if out:
+                self.transport.write(out)
+
+    server = await asyncio.get_running_loop().create_server(Server, "127.0.0.1", 0)
+    try:
+        yield server.sockets[0].getsockname()[1]
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+class TestDataWithTheHandshake:
+    @pytest.mark.parametrize("policy", ["off", "soft-fail"])
+    def test_data_in_the_same_read_as_the_handshake_end_is_announced_once(
+        self, pki: PKI, policy: str
+    ) -> None:
+        """Records that arrive with the server's Finished: connect, then one socketData with
+        their size (never a second announcement of the same bytes)."""
+
+        async def body() -> None:
+            async with coalescing_tls12_server(pki, b"early hello") as port:
+                sock = trusting(pki, revocation=policy)
+                rec = Recorder(sock)
+                await sock.connect("127.0.0.1", port)
+                await rec.wait("socketData")
+                await asyncio.sleep(0.05)
+                assert rec.types() == ["connect", "socketData"]
+                assert rec.events[1].bytes_loaded == len(b"early hello")
+                assert sock.read_utf_bytes(sock.bytes_available) == "early hello"
+                sock.close()
+
+        run(body)
