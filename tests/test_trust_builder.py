@@ -94,7 +94,8 @@ class TestLoopsAndBounds:
 
     def test_depth_limit(self) -> None:
         """A chain deeper than the limit is not followed to the end: untrustedSigners."""
-        root = CA(common_name="Deep Root")
+        # No pathLenConstraint on the root: the webpki profile enforces an anchor's too.
+        root = CA(common_name="Deep Root", path_length=None)
         cas = [root]
         for _ in range(12):
             cas.append(cas[-1].create_child_ca(path_length=None))

@@ -448,6 +448,19 @@ class TestReport:
         assert bad.summary().startswith("principalMismatch: ")
 
 
+CA_KEY_USAGE = x509.KeyUsage(
+    digital_signature=False,
+    content_commitment=False,
+    key_encipherment=False,
+    data_encipherment=False,
+    key_agreement=False,
+    key_cert_sign=True,
+    crl_sign=True,
+    encipher_only=False,
+    decipher_only=False,
+)
+
+
 class TestCAExtendedKeyUsage:
     def test_ca_eku_must_allow_server_auth(self) -> None:
         """Under webpki an intermediate whose EKU lists only clientAuth cannot vouch for a TLS
@@ -469,6 +482,7 @@ class TestCAExtendedKeyUsage:
                 .not_valid_before(datetime(2025, 1, 1, tzinfo=UTC))
                 .not_valid_after(datetime(2040, 1, 1, tzinfo=UTC))
                 .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                .add_extension(CA_KEY_USAGE, critical=True)  # webpki: a CA must have keyUsage
                 .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
                 .sign(root.private_key, hashes.SHA256())
             )

@@ -70,6 +70,9 @@ class CertInfo:
     subject_key_id: bytes | None = None
     authority_key_id: bytes | None = None
     unknown_critical: tuple[str, ...] = field(default=())
+    #: Extensions (by dotted OID) present and marked critical; the webpki profile needs some
+    #: criticalities (basicConstraints on CAs, subjectAltName under an empty subject).
+    critical: frozenset[str] = frozenset()
     # The webpki profile's verdicts on this certificate alone (pure, so computed once).
     weak_key: str | None = None
     weak_signature: str | None = None
@@ -79,6 +82,10 @@ class CertInfo:
     def self_issued(self) -> bool:
         """Subject and issuer are the same name (RFC 5280 §6.1: self-issued)."""
         return self.subject == self.issuer
+
+    def is_critical(self, oid: x509.ObjectIdentifier) -> bool:
+        """Whether the extension `oid` is present and marked critical."""
+        return oid.dotted_string in self.critical
 
     @property
     def is_ca(self) -> bool:
@@ -121,10 +128,13 @@ def _parse(cert: x509.Certificate, der: bytes) -> CertInfo:
         return CertInfo(cert, der, subject, issuer, malformed=f"unparseable extension ({exc})")
     found: dict[x509.ObjectIdentifier, x509.ExtensionType] = {}
     unknown: list[str] = []
+    critical: set[str] = set()
     for extension in extensions:
         found[extension.oid] = extension.value
-        if extension.critical and extension.oid not in HANDLED_EXTENSIONS:
-            unknown.append(extension.oid.dotted_string)
+        if extension.critical:
+            critical.add(extension.oid.dotted_string)
+            if extension.oid not in HANDLED_EXTENSIONS:
+                unknown.append(extension.oid.dotted_string)
     raw_mappings = found.get(ExtensionOID.POLICY_MAPPINGS)
     mappings = None
     if isinstance(raw_mappings, x509.UnrecognizedExtension):
@@ -157,6 +167,7 @@ def _parse(cert: x509.Certificate, der: bytes) -> CertInfo:
         if isinstance(aki, x509.AuthorityKeyIdentifier)
         else None,
         unknown_critical=tuple(unknown),
+        critical=frozenset(critical),
     )
 
 

@@ -103,12 +103,34 @@ def _matches(name: x509.GeneralName, base: x509.GeneralName) -> bool:
     return False
 
 
+def _wildcard_reaches(name: str, base: str) -> bool:
+    """Whether some host the wildcard DNS-ID `name` ("*.example.com") matches lies in the
+    DNS subtree `base`: the host is one more label in front of the wildcard's tail."""
+    if not name.startswith("*."):
+        return False
+    tail = name[2:].lower().rstrip(".")
+    base = base.lower().rstrip(".")
+    if base.startswith("."):
+        return _dns_matches(tail, base)  # a subdomain of the base has subdomains in it too
+    label, dot, rest = base.partition(".")
+    return _dns_matches(tail, base) or (bool(dot) and bool(label) and rest == tail)
+
+
+def _excluded(name: x509.GeneralName, base: x509.GeneralName) -> bool:
+    if type(name) is not type(base):
+        return False
+    if not isinstance(base, _SUPPORTED):
+        return True  # a form we cannot compare: never pass what we cannot check
+    if isinstance(name, x509.DNSName) and isinstance(base, x509.DNSName):
+        # "*.example.com" would match "sub.example.com": excluding that must catch it too.
+        return _matches(name, base) or _wildcard_reaches(name.value, base.value)
+    return _matches(name, base)
+
+
 def _check_layer(names: Sequence[x509.GeneralName], layer: x509.NameConstraints) -> str | None:
     for base in layer.excluded_subtrees or ():
         for name in names:
-            if type(name) is type(base) and (
-                not isinstance(base, _SUPPORTED) or _matches(name, base)
-            ):
+            if _excluded(name, base):
                 return f"{_show(name)} is in an excluded subtree ({_show(base)})"
     permitted = layer.permitted_subtrees
     if permitted is None:
@@ -129,19 +151,40 @@ def _show(name: x509.GeneralName) -> str:
     return f"{type(name).__name__}:{getattr(name, 'value', name)}"
 
 
-def name_constraint_error(top_down: Sequence[CertInfo]) -> tuple[int, str] | None:
-    """The first name-constraint violation on the path (anchor side first, anchor excluded),
-    as (index from the top, message), or None."""
-    layers: list[tuple[int, x509.NameConstraints]] = []
+def name_constraint_error(
+    top_down: Sequence[CertInfo], anchor: CertInfo | None = None
+) -> tuple[int, str] | None:
+    """The first name-constraint violation on the path below the anchor (`top_down`, anchor
+    side first), as (index from the top, message), or None. `anchor`, when given, is a trust
+    anchor whose own constraints bind the whole path too.
+
+    The work (names checked times subtrees) is bounded: a path that would need more fails,
+    since a hostile leaf with thousands of names under a CA with many subtrees must not
+    stall verification, and we never pass what we did not check."""
+    layers: list[tuple[CertInfo, x509.NameConstraints]] = []
+    if anchor is not None and anchor.name_constraints is not None:
+        layers.append((anchor, anchor.name_constraints))
     last = len(top_down) - 1
+    budget = _MAX_CHECKS
     for index, info in enumerate(top_down):
         if layers and (index == last or not info.self_issued):
             names = list(_names(info))
             for owner, layer in layers:
+                budget -= len(names) * _size(layer)
+                if budget < 0:
+                    return index, "too many names and name constraints to check"
                 error = _check_layer(names, layer)
                 if error is not None:
-                    who = subject_text(top_down[owner].cert)
+                    who = subject_text(owner.cert)
                     return index, f"{error}, by the name constraints of {who!r}"
         if index != last and info.name_constraints is not None:
-            layers.append((index, info.name_constraints))
+            layers.append((info, info.name_constraints))
     return None
+
+
+#: Most (name, subtree) comparisons one path may need (Chromium allows about a million too).
+_MAX_CHECKS = 1 << 20
+
+
+def _size(layer: x509.NameConstraints) -> int:
+    return len(layer.permitted_subtrees or ()) + len(layer.excluded_subtrees or ())

@@ -56,12 +56,16 @@ class HostCheckCache:
 
 def host_mismatch(cert: x509.Certificate, host: str) -> str | None:
     """Why `cert` is not valid for `host`, or None when it is."""
+    if host != host.strip():
+        # service-identity would strip it and match; a host with blanks around it is not the
+        # name that was asked for.
+        return f"{host!r} is not a valid host name (surrounding blanks)"
     ip = parse_ip(host)
     try:
         if ip is not None:
             verify_certificate_ip_address(cert, str(ip))
         else:
-            verify_certificate_hostname(cert, host.rstrip("."))
+            verify_certificate_hostname(cert, _without_root_dot(host))
     except VerificationError:
         return f"the certificate is not valid for {host!r} (it names {_names_in(cert)})"
     except CertificateError as exc:
@@ -73,6 +77,12 @@ def host_mismatch(cert: x509.Certificate, host: str) -> str | None:
     except (ValueError, UnicodeError) as exc:  # an unencodable host, or unparseable names
         return f"{host!r} cannot be checked against the certificate ({exc})"
     return None
+
+
+def _without_root_dot(host: str) -> str:
+    """An absolute name ("example.com.") is the same host: drop its one root dot (as browsers
+    do). Only one: "example.com.." has an empty label and must not match anything."""
+    return host[:-1] if host.endswith(".") else host
 
 
 def _names_in(cert: x509.Certificate) -> str:

@@ -1,9 +1,14 @@
 """Checking one complete path (leaf → anchor) against RFC 5280 §6.1 and the chosen profile.
 
 Pure: certificates, a time and settings in; every problem found out (never only the first), so
-the report can say everything that is wrong. The anchor is trusted by configuration: its own
-validity, extensions and self-signature are not checked (RFC 5280 §6.1.1 (d)); in the webpki
-profile its key size still is, since it signs the next certificate.
+the report can say everything that is wrong.
+
+The anchor: under "rfc5280" it is only a name and a key (RFC 5280 §6.1.1 (d)), as PKITS expects.
+Under "webpki" a trusted certificate still constrains what it issues, as cryptography's
+verifier, OpenSSL, Chrome and NSS all apply it: its validity, CA flag, keyCertSign, EKU,
+pathLenConstraint, name constraints and unknown critical extensions are checked (RFC 5937
+§3), and its key size, since it signs the next certificate. Its self-signature, version,
+serial and basicConstraints criticality are not (some platform roots have non-critical ones).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from datetime import datetime
 from typing import Literal
 
 from cryptography import x509
-from cryptography.x509.oid import ExtendedKeyUsageOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID
 
 from .certinfo import CertInfo
 from .classify import problem
@@ -117,11 +122,7 @@ def _ca_problems(
     info: CertInfo, depth: int, settings: Settings, max_path_length: int
 ) -> tuple[list[Problem], int]:
     """§6.1.4 (k)-(n) and the CA-side profile rules; returns the new max_path_length."""
-    found: list[Problem] = []
-    cert = info.cert
-    v3_or_strict = cert.version is x509.Version.v3 or settings.profile == "webpki"
-    if v3_or_strict and not info.is_ca:
-        found.append(problem("not_a_ca", f"{_who(info)} is not a CA (basicConstraints)", depth))
+    found = _issuer_problems(info, depth, settings)
     if not info.self_issued:
         if max_path_length <= 0:
             message = f"{_who(info)} exceeds the path length allowed above it"
@@ -130,6 +131,28 @@ def _ca_problems(
     constraints = info.basic_constraints
     if constraints is not None and constraints.path_length is not None:
         max_path_length = min(max_path_length, constraints.path_length)
+    if (
+        settings.profile == "webpki"
+        and info.is_ca
+        and not info.is_critical(ExtensionOID.BASIC_CONSTRAINTS)
+    ):
+        # RFC 5280 §4.2.1.9 and BR §7.1.2: a CA's basicConstraints MUST be critical.
+        message = f"{_who(info)} has a non-critical basicConstraints extension"
+        found.append(problem("not_a_ca", message, depth))
+    if settings.profile == "webpki" and info.key_usage is None:
+        # RFC 5280 §4.2.1.3 and BR §7.1.2: a CA certificate MUST carry keyUsage. (Not asked of
+        # anchors: some platform roots have none.)
+        message = f"{_who(info)} is a CA certificate without keyUsage"
+        found.append(problem("key_usage", message, depth))
+    return found, max_path_length
+
+
+def _issuer_problems(info: CertInfo, depth: int, settings: Settings) -> list[Problem]:
+    """What disqualifies a certificate from issuing others (for a CA and a webpki anchor)."""
+    found: list[Problem] = []
+    v3_or_strict = info.cert.version is x509.Version.v3 or settings.profile == "webpki"
+    if v3_or_strict and not info.is_ca:
+        found.append(problem("not_a_ca", f"{_who(info)} is not a CA (basicConstraints)", depth))
     if info.key_usage is not None and not info.key_usage.key_cert_sign:
         message = f"{_who(info)} may not sign certificates (keyUsage lacks keyCertSign)"
         found.append(problem("key_usage", message, depth))
@@ -139,7 +162,28 @@ def _ca_problems(
         if not allowed.intersection(eku):
             message = f"{_who(info)} may not issue TLS server certificates (extended key usage)"
             found.append(problem("extended_key_usage", message, depth))
-    return found, max_path_length
+    return found
+
+
+def _anchor_problems(anchor: CertInfo, depth: int, settings: Settings) -> tuple[list[Problem], int]:
+    """The webpki checks on an anchor that issues the next certificate (see the module
+    docstring); returns the max_path_length its pathLenConstraint allows below it."""
+    found = _validity(anchor, depth, settings.at)
+    found += _extension_problems(anchor, depth)
+    found += _issuer_problems(anchor, depth, settings)
+    constraints = anchor.basic_constraints
+    limit = depth
+    if constraints is not None and constraints.path_length is not None:
+        limit = min(limit, constraints.path_length)
+    return found, limit
+
+
+def _subject_problems(info: CertInfo, depth: int) -> list[Problem]:
+    """RFC 5280 §4.2.1.6: with an empty subject the names live in a critical subjectAltName."""
+    if len(info.cert.subject) > 0 or info.is_critical(ExtensionOID.SUBJECT_ALTERNATIVE_NAME):
+        return []
+    message = f"{_who(info)}: empty subject without a critical subjectAltName"
+    return [problem("malformed", message, depth)]
 
 
 def validate_path(
@@ -159,6 +203,9 @@ def validate_path(
         return PathReport(tuple(found), settings.policy.initial_policy_set)
 
     max_path_length = n
+    if settings.profile == "webpki":
+        anchor_found, max_path_length = _anchor_problems(anchor, n, settings)
+        found += anchor_found
     for depth in range(n - 1, -1, -1):  # anchor side first, as RFC 5280 §6.1.3 processes
         info = path[depth]
         issuer = path[depth + 1]
@@ -171,6 +218,7 @@ def validate_path(
         found += _extension_problems(info, depth)
         if settings.profile == "webpki":
             found += _profile_problems(info, depth, is_anchor=False)
+            found += _subject_problems(info, depth)
         if depth > 0:
             ca_found, max_path_length = _ca_problems(info, depth, settings, max_path_length)
             found += ca_found
@@ -178,7 +226,9 @@ def validate_path(
             found += _leaf_problems(info, settings, is_anchor=False)
 
     top_down = tuple(reversed(below_anchor))
-    violation = name_constraint_error(top_down)
+    # A webpki anchor's name constraints bind everything below it (see the module docstring).
+    constraining_anchor = anchor if settings.profile == "webpki" else None
+    violation = name_constraint_error(top_down, anchor=constraining_anchor)
     if violation is not None:
         index, message = violation
         found.append(problem("name_constraints", message, n - 1 - index))
