@@ -26,6 +26,7 @@ from securesocket.exceptions import IOError, SecurityError
 from securesocket.testing import hostile
 from securesocket.testing.ca import CA
 from securesocket.testing.hostile import (
+    DecoyIssuersServer,
     GarbageServer,
     HugeCertificateServer,
     KeyUpdateServer,
@@ -74,6 +75,7 @@ class Outcome:
     data: bytes = b""
     raised: BaseException | None = None
     loop_errors: list[dict[str, Any]] = field(default_factory=list)
+    path: tuple[Any, ...] = ()
 
 
 async def _attempt(
@@ -134,6 +136,7 @@ async def _attempt(
         outcome.status = sock.server_certificate_status
         outcome.truncated = sock.close_truncated
         outcome.data = bytes(received)
+        outcome.path = tuple(sock.verification.path) if sock.verification else ()
         if sock.connected:
             sock.close()
         await asyncio.sleep(0.01)
@@ -362,6 +365,25 @@ class TestHandshakeAttacks:
             )
         assert outcome.events[0] == "connect"
         assert outcome.status == "trusted"
+        assert_clean(outcome, server)
+
+    @pytest.mark.parametrize("decoys", [0, 100], ids=["control-no-decoys", "100-decoys"])
+    def test_decoy_issuers(self, decoys: int) -> None:
+        """Look-alike issuers before the real one: one outcome, and if it connects, the path
+        goes through the real issuer (without decoys it must connect)."""
+        with DecoyIssuersServer(decoys) as server:
+            outcome = attempt(
+                server.address, [der(server.ca.root)], send=b"ping", done=_until(b"ping")
+            )
+        outcomes = [e for e in outcome.events if e in ("connect", "ioError", "securityError")]
+        assert len(outcomes) == 1
+        if decoys == 0:
+            assert outcomes == ["connect"]
+        if outcomes == ["connect"]:
+            assert outcome.status == "trusted"
+            assert outcome.path[1] == server.real_issuer
+        else:  # the path builder's work budget ran out before the real issuer: a refusal
+            assert outcome.status in ("untrustedSigners", "invalidChain", "invalid")
         assert_clean(outcome, server)
 
     def test_valid_chain_for_another_name(self, ca: ThrowawayCA) -> None:

@@ -31,6 +31,7 @@ MidRecordServer(stall=False)  ``ioError``, status ``invalid``
 MidRecordServer(stall=True)   ``securityError`` when the connect timeout expires
 SlowlorisServer               ``securityError`` when the connect timeout expires
 LongChainServer               ``ioError``, never ``trusted``
+DecoyIssuersServer            one outcome; ``trusted`` only through the real issuer
 HugeCertificateServer         ``ioError``, status ``invalid``
 MalformedCertificateServer    ``ioError``, status ``invalid``
 TLSServer with another name   ``ioError``, status ``principalMismatch``
@@ -69,6 +70,7 @@ from OpenSSL import SSL
 
 
 __all__ = [
+    "DecoyIssuersServer",
     "GarbageServer",
     "HostileServer",
     "HugeCertificateServer",
@@ -142,6 +144,19 @@ def _general_name(identity: str) -> x509.GeneralName:
         return x509.DNSName(identity)
 
 
+_CA_KEY_USAGE = x509.KeyUsage(
+    digital_signature=True,
+    content_commitment=False,
+    key_encipherment=False,
+    data_encipherment=False,
+    key_agreement=False,
+    key_cert_sign=True,
+    crl_sign=True,
+    encipher_only=False,
+    decipher_only=False,
+)
+
+
 class ThrowawayCA:
     """A minimal web-PKI-conformant CA for hostile servers (ECDSA P-256, valid ±30 days).
 
@@ -178,26 +193,39 @@ class ThrowawayCA:
         builder = (
             self._builder(subject, issuer, subject_key.public_key())
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=False,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=True,
-                    crl_sign=True,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
+            .add_extension(_CA_KEY_USAGE, critical=True)
             .add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
                 critical=False,
             )
         )
         return builder.sign(issuer_key, hashes.SHA256())
+
+    def lookalikes(self, target: x509.Certificate, count: int) -> list[x509.Certificate]:
+        """`count` CA certificates with `target`'s subject and key identifier but other keys,
+        each validly signed by the root: decoys that a path builder must try and reject."""
+        ski = target.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+        decoys = []
+        for _ in range(count):
+            key = ec.generate_private_key(ec.SECP256R1())
+            builder = (
+                x509.CertificateBuilder()
+                .subject_name(target.subject)
+                .issuer_name(self.root.subject)
+                .public_key(key.public_key())
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(self._now - datetime.timedelta(days=1))
+                .not_valid_after(self._now + datetime.timedelta(days=30))
+                .add_extension(ski, critical=False)
+                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                .add_extension(_CA_KEY_USAGE, critical=True)
+                .add_extension(
+                    x509.AuthorityKeyIdentifier.from_issuer_public_key(self._key.public_key()),
+                    critical=False,
+                )
+            )
+            decoys.append(builder.sign(self._key, hashes.SHA256()))
+        return decoys
 
     def issue(self, *identities: str, intermediates: int = 0) -> ServerIdentity:
         """A leaf for the DNS names / IP addresses given, under `intermediates` CAs.
@@ -723,6 +751,20 @@ class LongChainServer(TLSServer):
     def __init__(self, length: int = 100, *, host_name: str = "localhost") -> None:
         self.ca = ThrowawayCA("securesocket long-chain root")
         super().__init__(self.ca.issue(host_name, intermediates=length - 1))
+
+
+class DecoyIssuersServer(TLSServer):
+    """Presents the leaf, then `decoys` look-alike issuers (same subject and key identifier,
+    other keys, all signed by the root), then the real intermediate: path-building work the
+    server chooses. `ca.root` is the anchor; `real_issuer` is the one that signed the leaf.
+    """
+
+    def __init__(self, decoys: int = 100, *, host_name: str = "localhost") -> None:
+        self.ca = ThrowawayCA("securesocket decoy root")
+        genuine = self.ca.issue(host_name, intermediates=1)
+        self.real_issuer = genuine.chain[1]
+        chain = (genuine.leaf, *self.ca.lookalikes(self.real_issuer, decoys), self.real_issuer)
+        super().__init__(ServerIdentity(chain, genuine.key))
 
 
 class TruncatingServer(TLSServer):
