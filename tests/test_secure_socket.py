@@ -103,6 +103,25 @@ class TestOpenSSLPeer:
 
             run(body)
 
+    def test_rejection_sends_the_alert_before_closing(self, pki: PKI) -> None:
+        """A rejected certificate: the server receives our TLS alert, not a bare TCP close
+        (the alert is flushed before the transport closes)."""
+        with PythonTLSServer(pki.leaf) as server:
+
+            async def body() -> None:
+                sock = SecureSocket(trust="none")
+                Recorder(sock)
+                with pytest.raises(CertificateVerificationError):
+                    await sock.connect("127.0.0.1", server.port)
+                for _ in range(100):
+                    if server.handshake_errors:
+                        break
+                    await asyncio.sleep(0.02)
+
+            run(body)
+            assert len(server.handshake_errors) == 1
+            assert "alert" in server.handshake_errors[0].lower()
+
     def test_platform_roots_do_not_trust_a_private_root(self, pki: PKI) -> None:
         """The default (platform) trust does not accept the private test root."""
         with OpenSSLServer(pki.leaf) as server:
