@@ -13,12 +13,13 @@ the Context-level callback's exception is re-raised by ``do_handshake``; a per-c
 callback's exception is swallowed into "certificate verify failed".
 
 pyOpenSSL keeps a raised callback exception on the Context until ``do_handshake`` re-raises
-it, so all connections sharing a Context must run on one thread (one event loop).
+it, so connections sharing a Context must run on one thread: the cache is per thread (one
+event loop per thread), which costs one cheap Context (no CA bundle) per thread and option set.
 """
 
 from __future__ import annotations
 
-import functools
+import threading
 from dataclasses import dataclass
 from typing import Final, Protocol
 
@@ -93,9 +94,21 @@ def _ocsp_callback(conn: SSL.Connection, ocsp_der: bytes, data: object) -> bool:
     return True  # the staple is judged later, by the revocation policy.
 
 
-@functools.cache
+_per_thread = threading.local()
+
+
 def client_context(options: ContextOptions = ContextOptions()) -> SSL.Context:
-    """The shared client Context for ``options`` (built on first use, then reused)."""
+    """The shared client Context for ``options`` on this thread (built once, then reused)."""
+    cache: dict[ContextOptions, SSL.Context] | None = getattr(_per_thread, "contexts", None)
+    if cache is None:
+        cache = _per_thread.contexts = {}
+    ctx = cache.get(options)
+    if ctx is None:
+        ctx = cache[options] = _build(options)
+    return ctx
+
+
+def _build(options: ContextOptions) -> SSL.Context:
     ctx = SSL.Context(SSL.TLS_CLIENT_METHOD)
     minimum = TLS_VERSIONS[options.min_version]
     ctx.set_min_proto_version(minimum)

@@ -256,6 +256,17 @@ class TestContext:
         assert client_context(ContextOptions()) is client_context(ContextOptions("TLSv1.2"))
         assert client_context(ContextOptions("TLSv1.3")) is not client_context()
 
+    def test_contexts_are_not_shared_across_threads(self) -> None:
+        """Another thread gets its own Context (pyOpenSSL keeps callback errors on it)."""
+        import threading
+
+        seen: list[object] = []
+        worker = threading.Thread(target=lambda: seen.extend([client_context(), client_context()]))
+        worker.start()
+        worker.join()
+        assert seen[0] is seen[1]
+        assert seen[0] is not client_context()
+
     @pytest.mark.parametrize("bad", ["SSLv3", "SSLv2", "tls1.2", ""])
     def test_unknown_or_ssl_versions_are_refused(self, bad: str) -> None:
         """SSLv3 and unknown spellings raise ArgumentError #2008."""
