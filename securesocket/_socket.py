@@ -81,7 +81,6 @@ class ConnectAttempt:
 
     def __init__(self, loop: asyncio.AbstractEventLoop, host: str, port: int) -> None:
         self._future: asyncio.Future[None] = loop.create_future()
-        self._future.add_done_callback(_mark_retrieved)
         self.host = host
         self.port = port
 
@@ -99,6 +98,7 @@ class ConnectAttempt:
     def _fail(self, error: BaseException) -> None:
         if not self._future.done():
             self._future.set_exception(error)
+            self._future.exception()  # marks it retrieved: the event already reported it
 
 
 _thread_state = threading.local()
@@ -115,11 +115,6 @@ def _read_buffer() -> memoryview:
     if view is None:
         view = _thread_state.view = memoryview(bytearray(READ_BUFFER_SIZE))
     return view
-
-
-def _mark_retrieved(future: asyncio.Future[None]) -> None:
-    if not future.cancelled():
-        future.exception()
 
 
 class _SocketProtocol(asyncio.BufferedProtocol):
