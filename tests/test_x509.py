@@ -180,6 +180,30 @@ class TestConstruction:
         with pytest.raises(ArgumentError):
             X509Certificate(v2)
 
+    def test_malformed_country_code_is_passed_on_as_a_warning(self) -> None:
+        """cryptography warns about a 3-letter country; the certificate still loads."""
+        with warnings.catch_warnings():  # building it warns too; only loading is under test
+            warnings.simplefilter("ignore", UserWarning)
+            country = x509.NameAttribute(NameOID.COUNTRY_NAME, "USA", _validate=False)
+            subject = x509.Name([country, x509.NameAttribute(NameOID.COMMON_NAME, "x")])
+            certificate = (
+                x509.CertificateBuilder()
+                .subject_name(subject)
+                .issuer_name(ISSUER)
+                .public_key(EC_KEY.public_key())
+                .serial_number(7)
+                .not_valid_before(NOT_BEFORE)
+                .not_valid_after(NOT_AFTER)
+                .sign(EC_KEY, hashes.SHA256())
+            )
+        der = der_of(certificate)
+        with pytest.warns(UserWarning, match="length must be"):
+            loaded = X509Certificate(der)
+        assert loaded.subject.country_name == "USA"
+
+    # cryptography warns (UserWarning) on malformed name attributes such as a 3-letter
+    # country; that warning is information for the user and is passed on, not an error.
+    @pytest.mark.filterwarnings("ignore:Attribute's length must be:UserWarning")
     @given(position=st.integers(0, 10_000), value=st.integers(0, 255))
     def test_mutated_der_parses_or_is_argument_error(self, position: int, value: int) -> None:
         """Flipping any byte yields a certificate or ArgumentError, never another exception."""
