@@ -21,6 +21,11 @@ String formats the AS3 reference leaves open, chosen here:
 - ``X500DistinguishedName.to_string()`` (and ``str()``): RFC 4514, most specific RDN first,
   e.g. ``CN=example.org,O=Example,C=US``, with RFC 4514 escaping.
 
+Certificates that break RFC 5280 in small ways still load, because ``serverCertificate`` must
+show what the server sent: a zero or negative serial (six certifi roots have serial 0) loads
+quietly; cryptography's UserWarning about a malformed name attribute (a 3-letter country) is
+passed on as a warning. Anything cryptography cannot parse is ArgumentError.
+
 cryptography has no accessor for the unique IDs, the raw signature parameters or the raw
 version field, so this module reads those few fields from the DER that cryptography has
 already parsed and validated, with a minimal definite-length TLV reader.
