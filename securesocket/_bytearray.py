@@ -53,8 +53,8 @@ class ByteArray(DataInput, DataOutput):
         data: initial contents (a copy is taken); the position starts at 0.
     """
 
-    def __init__(self, data: bytes | bytearray | memoryview = b"") -> None:
-        self._data = bytearray(data)
+    def __init__(self, data: bytes | bytearray | memoryview | ByteArray = b"") -> None:
+        self._data = bytearray(data._data if isinstance(data, ByteArray) else data)
         self._position = 0
 
     # -- the codec hooks (docs/CONTRACTS.md) -------------------------------------------------

@@ -26,6 +26,14 @@ class TestPositionAndLength:
         source[0] = ord("z")
         assert buffer.read_utf_bytes(3) == "abc"
 
+    def test_copy_of_another_byte_array(self) -> None:
+        """ByteArray(other) copies the contents (not the position) and does not alias them."""
+        other = ByteArray(b"xyz")
+        other.position = 2
+        copy = ByteArray(other)
+        other[0] = 0x41
+        assert (copy.to_bytes(), copy.position) == (b"xyz", 0)
+
     def test_write_advances_position_and_overwrites_in_place(self) -> None:
         """A write in the middle replaces bytes; it does not insert."""
         buffer = ByteArray(b"abcdef")
