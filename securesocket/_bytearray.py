@@ -54,7 +54,7 @@ class ByteArray(DataInput, DataOutput):
     """
 
     def __init__(self, data: bytes | bytearray | memoryview | ByteArray = b"") -> None:
-        self._data = bytearray(data._data if isinstance(data, ByteArray) else data)
+        self._data: bytearray = bytearray(data.to_bytes() if isinstance(data, ByteArray) else data)
         self._position = 0
 
     # -- the codec hooks (docs/CONTRACTS.md) -------------------------------------------------
