@@ -606,3 +606,30 @@ def test_read_utf_without_peek_is_a_clear_error() -> None:
     with pytest.raises(IllegalOperationError, match="_peek_all"):
         queue.read_utf()
     assert queue.bytes_available == 3
+
+
+@given(raw=st.binary(max_size=64), extra=st.binary(max_size=4))
+def test_read_utf_bytes_never_fails_on_any_bytes(raw: bytes, extra: bytes) -> None:
+    """Arbitrary bytes decode without error, consuming exactly n; valid UTF-8 decodes exactly."""
+    buffer = ByteArray(raw + extra)
+    text = buffer.read_utf_bytes(len(raw))
+    assert buffer.position == len(raw)
+    assert "\x00" not in text
+    try:
+        strict = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    assert text == strict.removeprefix("\ufeff").split("\x00", maxsplit=1)[0]
+
+
+@given(raw=st.binary(max_size=64), endian=s.endians)
+def test_read_utf_on_any_bytes_is_a_string_or_eof(raw: bytes, endian: str) -> None:
+    """readUTF either returns (consuming 2 + length) or raises EOFError consuming nothing."""
+    buffer = reader(raw, endian)
+    try:
+        buffer.read_utf()
+    except EOFError:
+        assert buffer.position == 0
+        return
+    length = struct.unpack(PREFIX[endian] + "H", raw[:2])[0]
+    assert buffer.position == 2 + length
