@@ -12,7 +12,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install --quiet -e ".[amf]" --group test --group lint --group typing --group bench
+	$(BIN)/python -m pip install --quiet -e . --group test --group lint --group typing --group bench
 	touch $(STAMP)
 
 ## The main job: audit every fixture-PKI scenario under every revocation policy.
