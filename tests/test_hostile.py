@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import http.server
 import itertools
+import os
 import socket
 import ssl
 import threading
@@ -41,6 +42,9 @@ from securesocket.testing.hostile import (
     TruncatingServer,
 )
 
+
+# Every test here must leave no thread or child process behind (the kit's pytest plugin).
+pytestmark = pytest.mark.usefixtures("no_leftover_servers")
 
 OUTCOME_LIMIT = 30.0
 """Seconds a whole attempt may take before the test fails (a hang, never a timed assertion)."""
@@ -275,6 +279,52 @@ class TestServersReallyMisbehave:
             with pytest.raises(ValueError):  # noqa: PT012 - one parse per variant
                 x509.load_der_x509_certificate(data)
                 pytest.fail(f"variant {name} parsed")
+
+
+class TestServersLeaveNothingBehind:
+    """Each hostile server, used and left, closes every descriptor it opened (threads and
+    child processes are checked for every test by ``no_leftover_servers``)."""
+
+    @pytest.mark.parametrize(
+        "make",
+        [
+            GarbageServer,
+            MidRecordServer,
+            lambda: MidRecordServer(stall=True),
+            SlowlorisServer,
+            HugeCertificateServer,
+            lambda: MalformedCertificateServer(b"\x30\x00"),
+            lambda: LongChainServer(3),
+            lambda: DecoyIssuersServer(3),
+            lambda: TLSServer(ThrowawayCA().issue("localhost")),
+            lambda: TruncatingServer(ThrowawayCA().issue("localhost")),
+            lambda: RenegotiatingServer(ThrowawayCA().issue("localhost")),
+            lambda: KeyUpdateServer(ThrowawayCA().issue("localhost")),
+        ],
+        ids=[
+            "garbage",
+            "mid-record",
+            "mid-record-stall",
+            "slowloris",
+            "huge-certificate",
+            "malformed",
+            "long-chain",
+            "decoys",
+            "tls",
+            "truncating",
+            "renegotiating",
+            "key-update",
+        ],
+    )
+    def test_no_descriptor_left(self, make: Callable[[], Any], ca: ThrowawayCA) -> None:
+        """Open descriptors after leaving the server equal those before entering it, even
+        with a client still connected mid-handshake when it stops."""
+        server = make()
+        before = len(os.listdir("/proc/self/fd"))
+        with server, socket.create_connection(server.address, timeout=5) as client:
+            client.sendall(b"\x16\x03\x01\x00\x05hello")  # the start of a (bogus) handshake
+        assert len(os.listdir("/proc/self/fd")) == before
+        assert server.errors == []
 
 
 # --------------------------------------------------------------------------- SecureSocket

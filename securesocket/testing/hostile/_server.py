@@ -73,14 +73,23 @@ class HostileServer:
     def stop(self) -> None:
         """Stop accepting, end every handler, close every socket (idempotent)."""
         self._stop.set()
-        for thread in list(self._threads):
-            thread.join(JOIN_TIMEOUT)
-            if thread.is_alive():
-                self.errors.append(RuntimeError(f"thread {thread.name} did not stop"))
-        self._threads.clear()
+        # The acceptor (always the first thread) is joined before the handlers are listed:
+        # once it has ended, no new handler can appear behind our back.
+        if self._threads:
+            self._join(self._threads[0])
+        with self._lock:
+            handlers = self._threads[1:]
+            self._threads.clear()
+        for thread in handlers:
+            self._join(thread)
         if self._listener is not None:
             self._listener.close()
             self._listener = None
+
+    def _join(self, thread: threading.Thread) -> None:
+        thread.join(JOIN_TIMEOUT)
+        if thread.is_alive():
+            self.errors.append(RuntimeError(f"thread {thread.name} did not stop"))
 
     def _spawn(self, target: object, name: str, *args: object) -> None:
         thread = threading.Thread(
@@ -101,6 +110,9 @@ class HostileServer:
             except TimeoutError:
                 continue
             except OSError:
+                return
+            if self._stop.is_set():  # accepted while stopping: nobody would join its handler
+                conn.close()
                 return
             self.connections += 1
             self._spawn(self._serve, str(self.connections), conn)
