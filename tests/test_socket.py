@@ -207,6 +207,49 @@ class TestConnect:
             Socket().connect("127.0.0.1", 1)
 
 
+class TestOutput:
+    def test_output_progress_reports_zero_once_a_large_write_has_drained(self) -> None:
+        """16 MiB to a peer that reads late: pending first, then outputProgress(0) once the
+        kernel has taken everything, and the peer gets every byte."""
+
+        async def body() -> None:
+            received = bytearray()
+            done = asyncio.Event()
+            size = 16 << 20
+
+            async def late_reader(
+                reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+            ) -> None:
+                await asyncio.sleep(0.2)
+                while len(received) < size and (chunk := await reader.read(1 << 20)):
+                    received.extend(chunk)
+                done.set()
+                writer.close()
+
+            server = await asyncio.start_server(late_reader, "127.0.0.1", 0)
+            try:
+                sock = Socket()
+                rec = Recorder(sock)
+                await sock.connect("127.0.0.1", server.sockets[0].getsockname()[1])
+                payload = bytes(range(256)) * (size // 256)
+                from securesocket._bytearray import ByteArray
+
+                sock.write_bytes(ByteArray(payload))
+                sock.flush()
+                assert sock.bytes_pending > 0  # the kernel cannot take 16 MiB at once
+                progress = await rec.next("outputProgress")
+                assert progress.bytes_pending == 0
+                assert sock.bytes_pending == 0
+                await asyncio.wait_for(done.wait(), 30)
+                assert bytes(received) == payload
+                sock.close()
+            finally:
+                server.close()
+                await server.wait_closed()
+
+        run(body)
+
+
 class TestTimeout:
     def test_default_and_clamp(self) -> None:
         """timeout defaults to 20000 ms; values below 250 become 250."""
