@@ -44,6 +44,9 @@ from securesocket.testing.ca import CA, LeafCert
 from securesocket.trust import verify_chain
 
 
+# No test may leave a thread or a child process behind (the kit's pytest plugin).
+pytestmark = pytest.mark.usefixtures("no_leftover_servers")
+
 LONG = os.environ.get("SECURESOCKET_FUZZ") == "long"
 SHORT_EXAMPLES = 60
 SLOW_EXAMPLES = 5000 if LONG else 500

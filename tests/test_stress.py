@@ -38,6 +38,9 @@ from securesocket._secure_socket import SecureSocket
 from securesocket.testing.hostile import ThrowawayCA
 
 
+# No test may leave a thread or a child process behind (the kit's pytest plugin).
+pytestmark = pytest.mark.usefixtures("no_leftover_servers")
+
 FULL = os.environ.get("SECURESOCKET_STRESS") == "full"
 
 
