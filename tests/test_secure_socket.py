@@ -318,6 +318,28 @@ class TestFailures:
 
             run(body)
 
+    def test_server_closing_during_the_handshake_is_io_error(self) -> None:
+        """A server that accepts TCP and closes before answering TLS: ioError, invalid."""
+
+        async def body() -> None:
+            async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+                await reader.read(65536)  # take the ClientHello, so the close is a FIN, not a RST
+                writer.close()
+
+            server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+            try:
+                sock = SecureSocket()
+                rec = Recorder(sock)
+                with pytest.raises(IOError, match="closed by the peer"):
+                    await sock.connect("127.0.0.1", server.sockets[0].getsockname()[1])
+                assert rec.types() == ["ioError"]
+                assert sock.server_certificate_status == "invalid"
+            finally:
+                server.close()
+                await server.wait_closed()
+
+        run(body)
+
     def test_status_resets_on_the_next_connect(self) -> None:
         """A result is kept until the next connect() resets it to unknown."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import socket
+import struct
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -503,5 +504,63 @@ class TestCodecOverTheWire:
                         assert got == value
                 assert sock.bytes_available == 0
                 sock.close()
+
+        run(body)
+
+
+class TestOptionsAndResets:
+    def test_tcp_no_delay_reaches_the_socket(self) -> None:
+        """tcp_no_delay (default True, asyncio's choice) is what the OS socket has."""
+
+        async def body() -> None:
+            async with echo_server() as port:
+                for wanted in (False, True):
+                    sock = Socket()
+                    sock.tcp_no_delay = wanted
+                    await sock.connect("127.0.0.1", port)
+                    assert sock._transport is not None
+                    raw = sock._transport.get_extra_info("socket")
+                    assert bool(raw.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)) is wanted
+                    sock.close()
+
+        run(body)
+
+    def test_constructor_with_host_connects_at_once(self) -> None:
+        """Socket(host, port) starts connecting immediately (AS3's constructor)."""
+
+        async def body() -> None:
+            async with echo_server() as port:
+                sock = Socket("127.0.0.1", port)
+                rec = Recorder(sock)
+                await rec.wait("connect")
+                assert sock.connected
+                sock.close()
+
+        run(body)
+
+    def test_connection_reset_is_io_error(self) -> None:
+        """A peer that resets the connection (RST) gives ioError #2031, not close."""
+
+        async def body() -> None:
+            async def reset(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+                await reader.read(1)
+                raw = writer.get_extra_info("socket")
+                raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                writer.transport.abort()
+
+            server = await asyncio.start_server(reset, "127.0.0.1", 0)
+            try:
+                sock = Socket()
+                rec = Recorder(sock)
+                await sock.connect("127.0.0.1", server.sockets[0].getsockname()[1])
+                sock.write_byte(1)
+                sock.flush()
+                event = await rec.wait("ioError")
+                assert event.error_id == 2031
+                assert "close" not in rec.types()
+                assert not sock.connected
+            finally:
+                server.close()
+                await server.wait_closed()
 
         run(body)
