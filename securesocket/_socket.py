@@ -15,19 +15,24 @@ States::
       ▲                    │             │
       └──────close()───────┴─────────────┴──► CLOSED (no event)      failure ──► ``ioError``
 
-Reading: the protocol is a ``BufferedProtocol`` that reads into one large reused buffer
-(one per thread, shared by that thread's sockets);
-each transport read appends to the input buffer and dispatches one ``socketData`` whose
-``bytesLoaded`` is that chunk's size. Reads consume from the front of the input buffer
-(nothing is consumed by a failed read). Data already received stays readable after the
-peer closes; a local `close` discards it.
+Reading: the protocol is a ``BufferedProtocol`` that reads into one large reused buffer (one
+per thread, shared by that thread's sockets: each chunk is consumed before the loop reads
+again). Each transport read appends to the input `ByteQueue` and dispatches one ``socketData``
+whose ``bytesLoaded`` is that chunk's size. Reads consume from the front of the input (nothing
+is consumed by a failed read). Data already received stays readable after the peer closes; a
+local `close` discards it.
+
+The timeout covers the whole attempt (for `SecureSocket`: TCP, handshake, verification and
+revocation) and is cancelled by its outcome, so a refused connect gives one ``ioError`` and no
+later ``securityError`` (the decompiled Flash Player timer would fire one; a single outcome per
+attempt is the contract here).
 
 Writing: ``write*`` calls append to the output buffer; nothing is sent until `flush`. The
 transport's write-buffer limits are 0/0, so asyncio reports the moment the kernel has taken
 everything (``resume_writing``), which is when ``outputProgress`` reports 0 pending.
 
 Subclass hooks (used by `SecureSocket`): `_transport_ready`, `_incoming`, `_send_flushed`,
-`_peer_eof`, `_local_close`, `_reset_for_attempt`.
+`_peer_eof`, `_local_close`, `_on_failure`, `_reset_for_attempt`.
 """
 
 from __future__ import annotations
