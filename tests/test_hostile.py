@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import ExtensionOID
 
 from securesocket.exceptions import IOError, SecurityError
 from securesocket.testing import hostile
@@ -398,6 +400,47 @@ class TestHandshakeAttacks:
             outcome = attempt(server.address, [der(ca.root)])
         assert_rejected(outcome, "ioError", "invalid")
         assert_clean(outcome, server)
+
+    @pytest.mark.parametrize(
+        "extension",
+        [
+            ExtensionOID.SUBJECT_ALTERNATIVE_NAME,
+            ExtensionOID.EXTENDED_KEY_USAGE,
+            ExtensionOID.AUTHORITY_INFORMATION_ACCESS,
+            ExtensionOID.CRL_DISTRIBUTION_POINTS,
+            ExtensionOID.TLS_FEATURE,
+            ExtensionOID.CERTIFICATE_POLICIES,
+        ],
+        ids=lambda oid: oid._name,
+    )
+    def test_validly_signed_certificate_with_undecodable_extension(
+        self, extension: x509.ObjectIdentifier
+    ) -> None:
+        """Outer DER fine (OpenSSL takes it), one extension's inner DER broken, signed by a
+        trusted CA → ioError, status invalid; the twin without the bad extension connects."""
+        root = CA()
+        broken = x509.UnrecognizedExtension(extension, b"\x30\x03\x82\x05x")  # runs past its end
+        # The kit writes these extensions itself: leave its own out, so ours is the only one.
+        kit_own: dict[x509.ObjectIdentifier, dict[str, Any]] = {
+            ExtensionOID.SUBJECT_ALTERNATIVE_NAME: {"common_name": "localhost"},
+            ExtensionOID.EXTENDED_KEY_USAGE: {"extended_key_usage": None},
+            ExtensionOID.AUTHORITY_INFORMATION_ACCESS: {"ocsp_url": None, "ca_issuers_url": None},
+            ExtensionOID.CRL_DISTRIBUTION_POINTS: {"crl_url": None},
+        }
+        replaced = kit_own.get(extension, {})
+        identities = () if "common_name" in replaced else ("localhost",)
+        leaf = root.issue_cert(*identities, extra_extensions=[(broken, False)], **replaced)
+        good = root.issue_cert("localhost")
+        outcomes = []
+        for issued in (leaf, good):
+            identity = ServerIdentity((issued.certificate,), issued.private_key)
+            with TLSServer(identity) as server:
+                outcomes.append(
+                    attempt(server.address, [root.cert_der], send=b"ping", done=_until(b"ping"))
+                )
+            assert_clean(outcomes[-1], server)
+        assert_rejected(outcomes[0], "ioError", "invalid")
+        assert outcomes[1].status == "trusted"
 
     def test_hundred_certificate_chain(self) -> None:
         """A 100-certificate chain to a trusted root → ioError, never trusted."""
