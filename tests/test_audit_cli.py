@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 from test_audit_support import (
     fixture_tls_server,
+    malformed_name_server,
     plaintext_server,
     refused_port,
     silent_listener,
@@ -230,6 +231,47 @@ class TestRealServer:
         assert "Chain as sent (2)" in out
         assert "Path as built (3)" in out
         assert "\033[32m" in out
+
+
+class TestMalformedLeaf:
+    """A live server whose leaf's subject does not parse (the trust layer still puts that leaf
+    in `path`): a verdict about the certificate, never an internal error."""
+
+    def test_json_result_is_invalid_with_the_corruption_named(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Exit 1 (not trusted), status invalid, the malformed problem at depth 0, and the
+        leaf still described field by field with its subject marked unparsable."""
+        with malformed_name_server(tmp_path) as live:
+            argv = ["audit", f"127.0.0.1:{live.port}", "--trust", "none", "--json"]
+            assert main([*argv, "--add-cert", f"{live.anchor_pem}:trusted"]) == 1
+        data = _json(capsys)
+        assert (data["outcome"], data["status"], data["error"]) == ("not-trusted", "invalid", None)
+        problems = data["problems"]
+        assert isinstance(problems, list)
+        assert [(p["code"], p["depth"]) for p in problems] == [("malformed", 0)]
+        sent, built = data["chain_sent"], data["path_built"]
+        assert isinstance(sent, list)
+        assert isinstance(built, list)
+        assert len(sent) == 2
+        assert [c["sha256"] for c in built] == [sent[0]["sha256"]]
+        leaf = sent[0]
+        assert leaf["subject"].startswith("(unparsable: ")
+        assert leaf["issuer"] == "CN=Audit Test Intermediate,O=securesocket testing"
+        assert (leaf["key"], leaf["signature_algorithm"]) == ("EC secp256r1", "ecdsa-with-SHA256")
+        assert sent[1]["subject"] == "CN=Audit Test Intermediate,O=securesocket testing"
+
+    def test_console_view_names_the_corruption(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The console view reports it like any other untrusted certificate."""
+        with malformed_name_server(tmp_path) as live:
+            argv = ["audit", f"127.0.0.1:{live.port}", "--trust", "none"]
+            assert main([*argv, "--add-cert", f"{live.anchor_pem}:trusted"]) == 1
+        out = capsys.readouterr().out
+        assert "NOT-TRUSTED (invalid)" in out
+        assert "malformed: the certificate is corrupt: unparseable name" in out
+        assert "INTERNAL" not in out
 
 
 class TestStaple:

@@ -11,6 +11,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
 
 @contextlib.contextmanager
 def refused_port() -> Iterator[int]:
@@ -84,3 +87,35 @@ def fixture_tls_server(tmp_path: Path, name: str = "127.0.0.1") -> Iterator[Live
     root.cert_pem.write_to_path(anchor)
     with OpenSSLServer(leaf) as server:
         yield LiveTLS(server.port, anchor, name)
+
+
+#: The leaf's common name in `malformed_name_server`; its DER encoding is rewritten in place.
+_MARKER = "MALFORMED-NAME!"
+
+
+def _unparsable_subject(cert: x509.Certificate) -> x509.Certificate:
+    """`cert` with its subject CN re-encoded as a SEQUENCE instead of a string: well-formed DER
+    that OpenSSL loads (any type is allowed there) but whose names cryptography refuses to parse.
+    The signature no longer matches; nothing gets that far with a name that does not parse."""
+    der = cert.public_bytes(Encoding.DER)
+    value = b"\x0c" + bytes([len(_MARKER)]) + _MARKER.encode()
+    assert der.count(value) == 1
+    inner = b"\x0c" + bytes([len(_MARKER) - 2]) + _MARKER.encode()[:-2]
+    return x509.load_der_x509_certificate(der.replace(value, b"\x30" + bytes([len(inner)]) + inner))
+
+
+@contextlib.contextmanager
+def malformed_name_server(tmp_path: Path) -> Iterator[LiveTLS]:
+    """Like `fixture_tls_server`, but the leaf's subject does not parse (see above)."""
+    from securesocket.testing.ca import CA
+    from securesocket.testing.leaf import LeafCert
+    from securesocket.testing.tls_servers import OpenSSLServer
+
+    root = CA(common_name="Audit Test Root")
+    intermediate = root.create_child_ca(common_name="Audit Test Intermediate")
+    good = intermediate.issue_cert("127.0.0.1", common_name=_MARKER)
+    leaf = LeafCert(good.private_key, _unparsable_subject(good.certificate), good.intermediates)
+    anchor = tmp_path / "root.pem"
+    root.cert_pem.write_to_path(anchor)
+    with OpenSSLServer(leaf) as server:
+        yield LiveTLS(server.port, anchor, "127.0.0.1")

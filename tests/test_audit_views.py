@@ -289,6 +289,30 @@ class TestDescribe:
         """An RSA certificate shows its key size."""
         assert describe_certificate(RSA_CERT).key == "RSA 2048"
 
+    def test_a_name_that_does_not_parse_is_shown_field_by_field(self) -> None:
+        """cryptography parses names only when read: an unparsable subject is marked as such
+        and every other field is still described (its well-formed twin: test_ec_certificate)."""
+        from test_audit_support import _unparsable_subject
+
+        key = ec.generate_private_key(ec.SECP256R1())
+        issuer = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "issuer.example")])
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "MALFORMED-NAME!")])
+        good = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(issuer)
+            .public_key(key.public_key())
+            .serial_number(0x1234)
+            .not_valid_before(dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+            .not_valid_after(dt.datetime(2030, 1, 1, tzinfo=dt.UTC))
+            .sign(key, hashes.SHA256())
+        )
+        assert describe_certificate(good).subject == "CN=MALFORMED-NAME!"
+        info = describe_certificate(_unparsable_subject(good))
+        assert info.subject.startswith("(unparsable: ")
+        assert (info.issuer, info.serial, info.key) == ("CN=issuer.example", "1234", "EC secp256r1")
+        assert info.not_after.startswith("2030-01-01")
+
     def test_unparsable_der_is_shown_not_raised(self) -> None:
         """Bytes that are not a certificate are described as unparsable, with a fingerprint."""
         info = describe_der(b"\x30\x03\x02\x01\x00")

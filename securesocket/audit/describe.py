@@ -1,6 +1,13 @@
-"""Turn cryptography certificates into the audit's `CertificateInfo` records."""
+"""Turn cryptography certificates into the audit's `CertificateInfo` records.
+
+A server may send anything, and cryptography parses some fields only when they are read (names
+above all), so every field is described on its own: a field that does not parse says so in its
+place and the others are still shown, instead of one bad field losing the whole description.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -37,16 +44,29 @@ def signature_algorithm_name(cert: x509.Certificate) -> str:
     return oid.dotted_string if name == "Unknown OID" else name
 
 
+def _unparsable(cert: x509.Certificate, read: Callable[[x509.Certificate], str]) -> str:
+    """`read(cert)`, or "(unparsable: why)" when the field it reads does not parse."""
+    try:
+        return read(cert)
+    except (ValueError, TypeError) as exc:
+        return f"(unparsable: {exc})"
+
+
+def subject_text(cert: x509.Certificate) -> str:
+    """The subject, RFC 4514, or "(unparsable: why)": names are parsed only when read."""
+    return _unparsable(cert, lambda c: c.subject.rfc4514_string())
+
+
 def describe_certificate(cert: x509.Certificate) -> CertificateInfo:
-    """What the audit shows about one certificate."""
+    """What the audit shows about one certificate; never raises for what the certificate holds."""
     return CertificateInfo(
-        subject=cert.subject.rfc4514_string(),
-        issuer=cert.issuer.rfc4514_string(),
-        serial=f"{cert.serial_number:X}",
-        not_before=cert.not_valid_before_utc.isoformat(),
-        not_after=cert.not_valid_after_utc.isoformat(),
+        subject=subject_text(cert),
+        issuer=_unparsable(cert, lambda c: c.issuer.rfc4514_string()),
+        serial=_unparsable(cert, lambda c: f"{c.serial_number:X}"),
+        not_before=_unparsable(cert, lambda c: c.not_valid_before_utc.isoformat()),
+        not_after=_unparsable(cert, lambda c: c.not_valid_after_utc.isoformat()),
         key=key_description(cert),
-        signature_algorithm=signature_algorithm_name(cert),
+        signature_algorithm=_unparsable(cert, signature_algorithm_name),
         sha256=cert.fingerprint(hashes.SHA256()).hex(),
     )
 

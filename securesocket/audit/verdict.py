@@ -23,7 +23,7 @@ from .._status import CertificateStatus
 from ..exceptions import ArgumentError
 from ..revocation import Fetchers, RevocationPolicy, RevocationReport, check_revocation
 from ..trust import ChainVerifier, Problem, RejectedPath
-from .describe import describe_certificate
+from .describe import describe_certificate, subject_text
 from .model import (
     CertificateInfo,
     CertificateRevocationInfo,
@@ -170,7 +170,7 @@ def _problem(problem: Problem) -> ProblemInfo:
 
 def _rejected(rejected: RejectedPath) -> RejectedPathInfo:
     return RejectedPathInfo(
-        subjects=tuple(cert.subject.rfc4514_string() for cert in rejected.path),
+        subjects=tuple(subject_text(cert) for cert in rejected.path),
         complete=rejected.complete,
         status=rejected.status,
         problems=tuple(_problem(p) for p in rejected.problems),
