@@ -564,3 +564,32 @@ class TestOptionsAndResets:
                 await server.wait_closed()
 
         run(body)
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback on this machine")
+def test_ipv6_literal_host_connects() -> None:
+    """An IPv6 literal host (AS3: hex-colon notation) connects; addresses are reported."""
+
+    async def body() -> None:
+        server = await asyncio.start_server(lambda r, w: w.close(), "::1", 0)
+        try:
+            sock = Socket()
+            Recorder(sock)
+            await sock.connect("::1", server.sockets[0].getsockname()[1])
+            assert sock.remote_address == "::1"
+            assert sock.local_address == "::1"
+            sock.close()
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    run(body)
