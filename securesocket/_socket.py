@@ -194,7 +194,9 @@ class Socket(EventDispatcher, DataInput, DataOutput):
 
     @property
     def bytes_pending(self) -> int:
-        """Bytes written but not yet handed to the network (unflushed plus the transport's)."""
+        """Bytes written but not yet handed to the network: unflushed bytes plus what the
+        transport still holds (for `SecureSocket` the latter counts TLS records, not
+        plaintext). 0 means everything has been passed on."""
         pending = len(self._output)
         if self._transport is not None and not self._transport.is_closing():
             pending += self._transport.get_write_buffer_size()
