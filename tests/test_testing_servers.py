@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
 import socket
 import ssl
+import struct
 import subprocess
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,8 +21,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
-from securesocket.testing import CA, LeafCert
-from securesocket.testing._http import ClosedPort
+from securesocket import CertificateStatus
+from securesocket.revocation import check_revocation
+from securesocket.testing import CA, INHERIT, LeafCert
+from securesocket.testing._http import ClosedPort, LoopbackHTTPServer
 from securesocket.testing._process import ManagedProcess, ServerStartError
 from securesocket.testing.crl_server import CRLFault, CRLServer
 from securesocket.testing.ocsp_servers import OCSPFault, OCSPResponder, OpenSSLOCSPResponder
@@ -310,6 +315,132 @@ class TestOCSPResponder:
         with OCSPResponder([inter], delegated={inter: delegate}) as responder:
             answer = ocsp.load_der_ocsp_response(post(responder.url, ocsp_request(leaf, inter)))
         assert answer.certificates == [delegate.certificate]
+
+
+def wait_for(condition: Callable[[], object], what: str) -> None:
+    """Wait (bounded) for a condition another thread brings about; not a timing assertion."""
+    for _ in range(1000):
+        if condition():
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+def slow_server(kind: str, pki: tuple[CA, CA, LeafCert]) -> tuple[LoopbackHTTPServer, bytes]:
+    """A started slow server of ``kind`` and the raw HTTP request that makes it wait."""
+    _root, inter, leaf = pki
+    if kind == "ocsp":
+        body = ocsp_request(leaf, inter)
+        head = f"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n\r\n"
+        return OCSPResponder([inter], fault=OCSPFault.SLOW).start(), head.encode() + body
+    crls = CRLServer()
+    crls.publish("inter.crl", inter.crl())
+    crls.set_fault("inter.crl", CRLFault.SLOW)
+    return crls.start(), b"GET /inter.crl HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+class TestSlowFaultsStopQuietly:
+    """A client that gives up on a slow answer is the normal end of a "slow" fault: stopping
+    the server then must not print a BrokenPipe traceback, nor hang, nor leave a thread."""
+
+    @pytest.mark.parametrize("kind", ["ocsp", "crl"])
+    def test_stopping_after_the_client_hung_up_is_silent(
+        self,
+        pki: tuple[CA, CA, LeafCert],
+        no_leftover_servers: None,
+        capfd: pytest.CaptureFixture[str],
+        kind: str,
+    ) -> None:
+        server, request = slow_server(kind, pki)
+        try:
+            raw = socket.create_connection((server.host, server.port), timeout=10)
+            raw.sendall(request)
+            wait_for(lambda: server.requests, "the server to receive the request")  # type: ignore[attr-defined]
+            # Hang up with a reset, as a client that timed out does: the answer the stopping
+            # server then writes cannot be delivered.
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            raw.close()
+        finally:
+            server.stop()
+        assert server.clients_gone == 1  # the broken write happened, and was counted
+        assert capfd.readouterr().err == ""
+
+    def test_a_client_that_waits_gets_a_503_when_the_server_stops(
+        self, pki: tuple[CA, CA, LeafCert], no_leftover_servers: None
+    ) -> None:
+        server, request = slow_server("ocsp", pki)
+        try:
+            raw = socket.create_connection((server.host, server.port), timeout=10)
+            raw.sendall(request)
+            wait_for(lambda: server.requests, "the server to receive the request")  # type: ignore[attr-defined]
+        finally:
+            server.stop()
+        with raw:
+            assert raw.recv(100).startswith(b"HTTP/1.0 503")
+        assert server.clients_gone == 0
+
+    def test_a_bug_in_a_handler_is_still_reported(
+        self,
+        pki: tuple[CA, CA, LeafCert],
+        no_leftover_servers: None,
+        capfd: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """The twin: only a client that went away is quiet, not a handler that failed."""
+
+        def broken(method: str, body: bytes) -> tuple[int, bytes]:
+            raise RuntimeError("a bug in the responder")
+
+        with OCSPResponder([pki[1]]) as responder:
+            monkeypatch.setattr(responder, "respond", broken)
+            with pytest.raises(OSError):  # the server drops the connection
+                post(responder.url, ocsp_request(pki[2], pki[1]))
+        assert "RuntimeError: a bug in the responder" in capfd.readouterr().err
+        assert responder.clients_gone == 0
+
+
+class TestDelegatedResponderCRL:
+    """``issue_ocsp_responder(crl_url=...)``: a responder without ocsp-nocheck is itself checked,
+    through the CRL its certificate names (the revocation layer fetches it)."""
+
+    @pytest.mark.parametrize(
+        ("crl_url", "revoked", "status"),
+        [(INHERIT, False, CertificateStatus.TRUSTED),
+         (INHERIT, True, CertificateStatus.INVALID),
+         (None, False, CertificateStatus.INVALID)],
+        ids=["named-and-good", "named-and-revoked", "not-named"],
+    )  # fmt: skip
+    def test_the_responders_own_crl_decides(
+        self, no_leftover_servers: None, crl_url: object, revoked: bool, status: CertificateStatus
+    ) -> None:
+        with CRLServer() as crls, OCSPResponder() as responder:
+            root = CA()
+            inter = root.create_child_ca(crl_url=crls.url("inter.crl"), ocsp_url=responder.url)
+            leaf = inter.issue_cert("localhost", crl_url=None)  # OCSP is the leaf's only source
+            delegate = inter.issue_ocsp_responder(nocheck=False, crl_url=crl_url)  # type: ignore[arg-type]
+            if revoked:
+                inter.revoke(delegate)
+            responder.add_ca(inter, delegated=delegate)
+            crls.publish("inter.crl", inter.crl())
+            path = (leaf.certificate, inter.certificate, root.certificate)
+            report = asyncio.run(check_revocation(path, policy="hard-fail"))
+            fetched = list(crls.requests)
+        points = [
+            str(name.value)
+            for p in delegate.certificate.extensions.get_extension_for_class(
+                x509.CRLDistributionPoints
+            ).value
+            for name in p.full_name or ()
+        ] if crl_url is INHERIT else []  # fmt: skip
+        assert points == ([crls.url("inter.crl")] if crl_url is INHERIT else [])
+        assert report.status is status, report.summary
+        assert fetched == (["/inter.crl"] if crl_url is INHERIT else [])
+        if revoked:
+            assert "itself revoked" in report.summary
+        if crl_url is None:
+            assert "no CRL saying it is not revoked" in report.summary
+            with pytest.raises(x509.ExtensionNotFound):
+                delegate.certificate.extensions.get_extension_for_class(x509.CRLDistributionPoints)
 
 
 class TestOpenSSLOCSPResponder:

@@ -183,6 +183,22 @@ def revoked_intermediate(b: Builder) -> Made:
     return Made(b.leaf(inter), (inter.certificate,), (root.certificate,))
 
 
+def revoked_responder_down(b: Builder) -> Made:
+    # The CA's own records (its CRL, its responder) say revoked; the leaf names only a dead URL.
+    root, inter = b.standard()
+    leaf = b.leaf(inter, ocsp=b.endpoints.down("ocsp"), crl=None)
+    b.revoke(inter, leaf)
+    return Made(leaf, (inter.certificate,), (root.certificate,))
+
+
+def revoked_no_revocation_info(b: Builder) -> Made:
+    # Revoked in the CA's records, but the leaf tells a client nowhere to look.
+    root, inter = b.standard()
+    leaf = b.leaf(inter, ocsp=None, crl=None)
+    b.revoke(inter, leaf)
+    return Made(leaf, (inter.certificate,), (root.certificate,))
+
+
 def no_revocation_info(b: Builder) -> Made:
     root, inter = b.standard()
     leaf = b.leaf(inter, ocsp=None, crl=None)

@@ -385,10 +385,14 @@ class CA:
         not_before: _dt.datetime = DEFAULT_NOT_BEFORE,
         not_after: _dt.datetime = DEFAULT_NOT_AFTER,
         serial: int | None = None,
+        crl_url: UrlArg = None,
     ) -> LeafCert:
         """A delegated OCSP responder certificate (id-kp-OCSPSigning, optionally ocsp-nocheck).
 
         ``ocsp_signing=False`` makes a certificate that is *not* authorised to sign responses.
+        ``crl_url`` gives it a CRL distribution point (`INHERIT`: this CA's ``crl_url``;
+        default none): with ``nocheck=False`` that is where a client checks the responder
+        itself.
         """
         extensions: list[tuple[x509.ExtensionType, bool]] = []
         if nocheck:
@@ -404,7 +408,7 @@ class CA:
             if ocsp_signing
             else (ExtendedKeyUsageOID.SERVER_AUTH,),
             ocsp_url=None,
-            crl_url=None,
+            crl_url=crl_url,
             ca_issuers_url=None,
             extra_extensions=extensions,
         )

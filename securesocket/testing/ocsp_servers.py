@@ -66,6 +66,12 @@ class OCSPFault(enum.Enum):
     NO_NONCE = "noNonce"
     """A correct answer that ignores the request's nonce."""
 
+    @property
+    def reaches_the_client(self) -> bool:
+        """False for the faults of the transport (HTTP 500, garbage, an answer after the
+        client's timeout): the client gets no OCSP response at all, so offline there is none."""
+        return self not in (OCSPFault.HTTP_ERROR, OCSPFault.GARBAGE, OCSPFault.SLOW)
+
 
 @dataclass(frozen=True)
 class OCSPRequestRecord:

@@ -421,7 +421,9 @@ def _offline_answers(
     path: tuple[x509.Certificate, ...], cas: tuple[CA, ...], builder: Builder
 ) -> tuple[ocsp.OCSPResponse, ...]:
     """What the scenario's responder answers for each certificate that names it."""
-    found = []
+    found: list[ocsp.OCSPResponse] = []
+    if not builder.ocsp_fault.reaches_the_client:
+        return ()  # HTTP 500, garbage or too late: nothing a client could use, as online
     for cert in path:
         issuer = _issuer_of(cert, cas)
         if issuer is None or ocsp_url(cert) != builder.endpoints.ocsp_url:
@@ -592,6 +594,22 @@ SCENARIOS: Final[Mapping[str, Scenario]] = _catalogue(
         kind=_REV,
     ),
     Scenario(
+        "revoked-responder-down",
+        "The CA has revoked the leaf, but the leaf's only declared source, OCSP, is down:"
+        " soft-fail accepts a revoked certificate (AIR's hole); hard-fail and require refuse it.",
+        UNAVAILABLE,
+        r.revoked_responder_down,
+        kind=_REV,
+    ),
+    Scenario(
+        "revoked-no-revocation-info",
+        "The CA has revoked the leaf, but the leaf declares no OCSP responder and no CRL"
+        " distribution point: only require refuses it.",
+        NO_INFO,
+        r.revoked_no_revocation_info,
+        kind=_REV,
+    ),
+    Scenario(
         "no-revocation-info",
         "The leaf declares no OCSP responder and no CRL distribution point.",
         NO_INFO,
@@ -603,6 +621,14 @@ SCENARIOS: Final[Mapping[str, Scenario]] = _catalogue(
         "The leaf declares only OCSP, at a port where nothing listens.",
         UNAVAILABLE,
         r.ocsp_responder_down,
+        kind=_REV,
+    ),
+    Scenario(
+        "ocsp-responder-slow",
+        "The leaf's only source is OCSP, whose responder answers only after the client's"
+        " timeout (a live responder waits 30 s; the answer never arrives in time).",
+        UNAVAILABLE,
+        r.ocsp_fault(OCSPFault.SLOW),
         kind=_REV,
     ),
     Scenario(
