@@ -17,6 +17,7 @@ not ours: the descriptors counted are the client's alone.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import hashlib
 import os
@@ -35,7 +36,14 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from securesocket._secure_socket import SecureSocket
-from securesocket.testing.hostile import ThrowawayCA
+from securesocket.exceptions import IOError, SecurityError
+from securesocket.testing.hostile import (
+    GarbageServer,
+    MidRecordServer,
+    SlowlorisServer,
+    ThrowawayCA,
+    TLSServer,
+)
 
 
 # No test may leave a thread or a child process behind (the kit's pytest plugin).
@@ -427,3 +435,55 @@ def test_bulk_echo_keeps_every_byte(
     assert echoed_size == counts.bulk_bytes
     assert server_digest == sent
     assert echoed == sent
+
+
+# --------------------------------------------------------------------------- hostile, at once
+
+
+@pytest.mark.parametrize("counts", MODES)
+def test_many_sockets_against_hostile_servers_at_once(counts: Counts, ca: ThrowawayCA) -> None:
+    """N/4 sockets at once, spread over four hostile servers and one good one: every socket
+    gets exactly the outcome its server deserves, and nothing leaks."""
+    good_identity = ca.issue("localhost", intermediates=1)
+    servers: list[tuple[Any, str]] = [
+        (GarbageServer(), "ioError"),
+        (MidRecordServer(), "ioError"),
+        (SlowlorisServer(interval=0.1), "securityError"),
+        (TLSServer(ThrowawayCA("stress impostor").issue("localhost")), "ioError"),
+        (TLSServer(good_identity), "connect"),
+    ]
+    per_server = max(counts.concurrent // 4 // len(servers), 2)
+
+    async def one(port: int) -> list[str]:
+        sock = new_socket(ca)
+        # The slowloris sockets end at the timeout; the others well before it.
+        sock.timeout = 1_000 if counts is SMALL else 10_000
+        events: list[str] = []
+        for kind in ("connect", "ioError", "securityError", "close"):
+            sock.add_event_listener(kind, lambda event: events.append(event.type))
+        with contextlib.suppress(IOError, SecurityError):
+            await sock.connect("localhost", port)
+        await settle()
+        if sock.connected:
+            sock.close()
+        return events
+
+    async def body() -> list[list[str]]:
+        results = await asyncio.gather(
+            *(one(server.port) for server, _ in servers for _ in range(per_server))
+        )
+        await settle()
+        return list(results)
+
+    # The hostile servers run in this process: count descriptors with them stopped.
+    base_fds = open_fds()
+    with contextlib.ExitStack() as stack:
+        for server, _ in servers:
+            stack.enter_context(server)
+        results = run(body())
+    fd_growth = open_fds() - base_fds
+    expected = [want for _, want in servers for _ in range(per_server)]
+    report("hostile servers at once", sockets=len(results), fd_growth=fd_growth)
+    assert results == [[want] for want in expected]
+    assert fd_growth <= FD_SLACK
+    assert all(server.errors == [] for server, _ in servers)
