@@ -5,6 +5,7 @@
 - Many `SecureSocket`s connected at once on one loop, each echoing its own message.
 - Bulk data through an echo server: SHA-256 of what we sent, of what the server received and
   of what came back all match.
+- Many sockets at once against hostile servers and a good one: each gets exactly its outcome.
 
 Small counts run in ``make test``; ``make stress`` runs the slow variants, with the full counts
 when ``SECURESOCKET_STRESS=full`` (10,000 cycles, 1,000 sockets, 1 GiB). Each test prints a
