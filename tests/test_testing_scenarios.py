@@ -16,7 +16,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
 from securesocket import CertificateStatus
+from securesocket.revocation.fetch import Fetchers
 from securesocket.testing import scenarios as catalogue
+from securesocket.testing.ocsp_servers import OCSPFault
 from securesocket.testing.scenarios import SCENARIOS, Materials, crl_urls, ocsp_url
 
 
@@ -30,6 +32,7 @@ REQUIRED = {
     "name-constraint-violation", "sha1-signature", "rsa-1024-key", "leaf-without-server-auth",
     "revoked-by-crl", "revoked-by-ocsp", "revoked-via-staple", "no-revocation-info",
     "ocsp-responder-down", "crl-server-down", "stale-crl", "must-staple-without-staple",
+    "revoked-responder-down", "revoked-no-revocation-info", "ocsp-responder-slow",
 }  # fmt: skip
 
 
@@ -190,6 +193,44 @@ class TestOfflineMaterials:
             ocsp.OCSPResponseStatus.TRY_LATER
         ]
 
+    @pytest.mark.parametrize(
+        ("name", "twin"),
+        [("revoked-responder-down", "ocsp-responder-down"),
+         ("revoked-no-revocation-info", "no-revocation-info")],
+    )  # fmt: skip
+    def test_revoked_where_no_client_can_learn_it(self, name: str, twin: str) -> None:
+        """The CA's own CRL lists the leaf, yet nothing the leaf declares leads to it; the
+        twin is the same situation without the revocation."""
+        m = SCENARIOS[name].materials()
+        serial = m.leaf.certificate.serial_number
+        cas_crl = x509.load_der_x509_crl(m.crl_files["intermediate.crl"])
+        assert cas_crl.get_revoked_certificate_by_serial_number(serial) is not None
+        assert not leaf_serial_in_crls(m)  # not among the CRLs a client can reach
+        assert leaf_answers(m) == []
+        assert crl_urls(m.leaf.certificate) == ()
+        declared = ocsp_url(m.leaf.certificate)
+        if name == "revoked-responder-down":
+            assert declared is not None
+            assert declared.startswith(m.endpoints.down_base)
+        else:
+            assert declared is None
+        t = SCENARIOS[twin].materials()
+        twin_crl = x509.load_der_x509_crl(t.crl_files["intermediate.crl"])
+        assert twin_crl.get_revoked_certificate_by_serial_number(
+            t.leaf.certificate.serial_number
+        ) is None  # fmt: skip
+        assert ocsp_url(t.leaf.certificate) == declared  # the same sources, the same fate
+
+    def test_a_slow_responder_gives_nothing_offline(self) -> None:
+        m = SCENARIOS["ocsp-responder-slow"].materials()
+        assert m.ocsp_fault is OCSPFault.SLOW
+        assert ocsp_url(m.leaf.certificate) == m.endpoints.ocsp_url
+        assert crl_urls(m.leaf.certificate) == ()
+        assert leaf_answers(m) == []  # the answer never arrives in time
+        assert leaf_answers(SCENARIOS["ocsp-delegated-responder"].materials()) == [
+            ocsp.OCSPCertStatus.GOOD
+        ]
+
     def test_no_revocation_info_declares_nothing_and_good_declares_both(self) -> None:
         bare = SCENARIOS["no-revocation-info"].materials().leaf.certificate
         assert ocsp_url(bare) is None
@@ -320,6 +361,30 @@ class TestLive:
             live.configure(FakeSocket())
         assert added == [(d, True) for d in live.anchors] + [(d, False) for d in live.extra]
         assert [t for _d, t in added] == [True, False]
+
+    def test_slow_responder_answers_after_the_clients_timeout_and_stops_quietly(
+        self, capfd: pytest.CaptureFixture[str], no_leftover_servers: None
+    ) -> None:
+        client_timeout = Fetchers().timeout  # what SecureSocket waits for one OCSP answer
+        for name, answers in (("ocsp-responder-slow", False), ("ocsp-delegated-responder", True)):
+            with SCENARIOS[name].start() as live:
+                leaf, issuer = live.materials.leaf.certificate, live.materials.sent[0]
+                request = (
+                    ocsp.OCSPRequestBuilder()
+                    .add_certificate(leaf, issuer, hashes.SHA1())  # noqa: S303 - CertID hash
+                    .build()
+                    .public_bytes(serialization.Encoding.DER)
+                )
+                post = urllib.request.Request(live.ocsp_responder.url, data=request)
+                if answers:
+                    with urllib.request.urlopen(post, timeout=10) as reply:
+                        answer = ocsp.load_der_ocsp_response(reply.read())
+                    assert answer.certificate_status is ocsp.OCSPCertStatus.GOOD
+                else:
+                    assert live.ocsp_responder.delay > client_timeout
+                    with pytest.raises(TimeoutError):
+                        urllib.request.urlopen(post, timeout=0.5)
+        assert capfd.readouterr().err == ""
 
     def test_python_server_refuses_staple_scenarios(self) -> None:
         with (

@@ -37,7 +37,11 @@ async def attempt(sock: SecureSocket, host: str, port: int) -> list[str]:
     ("name", "policy"),
     [("good", "require"), ("untrusted-root", "off"), ("missing-intermediate", "off"),
      ("missing-intermediate-not-added", "off"), ("self-signed-trusted", "require"),
-     ("revoked-by-crl", "soft-fail")],
+     ("revoked-by-crl", "soft-fail"),
+     # AIR's hole through the real socket: revoked by its CA, accepted where the policy lets
+     # an unreachable or undeclared source pass, refused where it does not.
+     ("revoked-responder-down", "soft-fail"), ("revoked-responder-down", "hard-fail"),
+     ("revoked-no-revocation-info", "hard-fail"), ("revoked-no-revocation-info", "require")],
 )  # fmt: skip
 def test_configured_secure_socket_reports_the_catalogues_status(name: str, policy: str) -> None:
     scenario = SCENARIOS[name]
