@@ -110,8 +110,6 @@ def _wildcard_reaches(name: str, base: str) -> bool:
         return False
     tail = name[2:].lower().rstrip(".")
     base = base.lower().rstrip(".")
-    if base.startswith("."):
-        return _dns_matches(tail, base)  # a subdomain of the base has subdomains in it too
     label, dot, rest = base.partition(".")
     return _dns_matches(tail, base) or (bool(dot) and bool(label) and rest == tail)
 
@@ -122,8 +120,21 @@ def _excluded(name: x509.GeneralName, base: x509.GeneralName) -> bool:
     if not isinstance(base, _SUPPORTED):
         return True  # a form we cannot compare: never pass what we cannot check
     if isinstance(name, x509.DNSName) and isinstance(base, x509.DNSName):
-        # "*.example.com" would match "sub.example.com": excluding that must catch it too.
-        return _matches(name, base) or _wildcard_reaches(name.value, base.value)
+        # RFC 5280 has no leading-dot form for dNSName subtrees (".example.com" is the URI and
+        # e-mail spelling): excluded, it is read as covering the name itself too, the reading
+        # that excludes more. "*.example.com" would match "sub.example.com": excluding that
+        # must catch the wildcard too.
+        suffix = base.value.lstrip(".")
+        return _dns_matches(name.value, suffix) or _wildcard_reaches(name.value, suffix)
+    if isinstance(name, x509.IPAddress) and isinstance(base, x509.IPAddress):
+        # An 8- or 32-byte iPAddress SAN parses as a network; any overlap is excluded.
+        value, network = name.value, base.value
+        if isinstance(value, ipaddress.IPv4Network | ipaddress.IPv6Network):
+            return (
+                isinstance(network, ipaddress.IPv4Network | ipaddress.IPv6Network)
+                and value.version == network.version
+                and value.overlaps(network)
+            )
     return _matches(name, base)
 
 
