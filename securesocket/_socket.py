@@ -488,11 +488,14 @@ class Socket(EventDispatcher, DataInput, DataOutput):
             )
         return self._input.take(n)
 
-    def _peek_all(self) -> bytes:
+    def _peek_all(self) -> memoryview:
+        # A view, no copy: the queue never resizes in place, so a view cannot block it.
+        return self._peek(len(self._input))
+
+    def _peek(self, n: int) -> memoryview:
         if not self._readable:
             raise IOError(_INVALID_SOCKET, 2002)
-        # A copy, not a view: a view held past this call would stop the buffer from growing.
-        return self._input.peek_all()
+        return self._input.view(n)
 
     def read_bytes(self, target: ByteArray | bytearray, offset: int = 0, length: int = 0) -> None:
         """Copy ``length`` bytes (0: all available) into ``target`` at ``offset``; it grows.

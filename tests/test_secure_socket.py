@@ -50,7 +50,7 @@ def trusting(pki: PKI, **options: Any) -> SecureSocket:
 
 async def read_line(sock: SecureSocket, rec: Recorder) -> str:
     """Wait until a whole line is buffered, then read it."""
-    while not (sock.bytes_available and sock._peek_all().endswith(b"\n")):
+    while not (sock.bytes_available and bytes(sock._peek_all()).endswith(b"\n")):
         await rec.next("socketData")
     return sock.read_utf_bytes(sock.bytes_available)
 
