@@ -68,3 +68,15 @@ def test_view_is_read_only() -> None:
     queue.append(b"abc")
     view = queue.view(3)
     assert view.readonly
+
+
+def test_compaction_moves_overlapping_unread_bytes_in_place() -> None:
+    """Room made by moving 90 unread bytes 10 places down keeps them intact, no growth."""
+    queue = ByteQueue(100)
+    queue.append(bytes(range(100)))
+    queue.consume(10)
+    room = queue.reserve(10)
+    room[:10] = b"ABCDEFGHIJ"
+    queue.commit(10)
+    assert queue.peek_all() == bytes(range(10, 100)) + b"ABCDEFGHIJ"
+    assert len(queue._buf) == 100
