@@ -9,6 +9,7 @@ all of it).
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -24,10 +25,14 @@ from test_audit_support import fixture_tls_server
 from securesocket import CertificateStatus
 from securesocket.audit import matrix
 from securesocket.audit.cli import main
+from securesocket.audit.jsonio import from_jsonable
+from securesocket.audit.model import MatrixReport
+from securesocket.audit.render import render_matrix
 from securesocket.audit.schema import audit_schema
 
 
 T, INV = CertificateStatus.TRUSTED, CertificateStatus.INVALID
+R = CertificateStatus.REVOKED
 NO_REVOCATION_INFO = {"off": T, "soft-fail": T, "hard-fail": T, "require": INV}
 
 
@@ -38,6 +43,15 @@ class _Live:
     server_name: str
     anchors: tuple[bytes, ...]
     extra: tuple[bytes, ...] = ()
+    materials: object = None
+
+
+@dataclass(frozen=True)
+class _Materials:
+    """The two things `matrix.revoked_by_ca` reads from a live scenario's materials."""
+
+    path_certificates: tuple[x509.Certificate, ...]
+    cas: Mapping[str, Any]
 
 
 @dataclass
@@ -173,14 +187,42 @@ def _real_catalogue() -> Mapping[str, Any]:
         pytest.skip(f"the shared scenario catalogue is not available yet: {exc}")
 
 
-class TestRealCatalogue:
-    """The shared catalogue (securesocket.testing.scenarios), every scenario, every policy."""
-
-    def test_every_outcome_matches_the_catalogue(self, capsys: pytest.CaptureFixture[str]) -> None:
-        """The full matrix (a few seconds): every cell matches, the JSON validates."""
-        catalogue = _real_catalogue()
+@pytest.fixture(scope="module")
+def real_matrix() -> tuple[int, dict[str, Any], list[str]]:
+    """The full shared catalogue, every policy, run once (JSON) for the tests below."""
+    catalogue = _real_catalogue()
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
         code = main(["audit", "--matrix", "--json", "--timeout", "10"])
-        data = json.loads(capsys.readouterr().out)
+    return code, json.loads(out.getvalue()), list(catalogue)
+
+
+def _table_marks(text: str, report: MatrixReport) -> dict[str, list[tuple[str, str]]]:
+    """Each table row's cells as (status, marks), read back from the console view."""
+    statuses = {status.value for status in CertificateStatus}
+    rows: dict[str, list[tuple[str, str]]] = {}
+    lines = text.splitlines()
+    for row in report.rows:
+        line = next(line for line in lines if line.startswith(row.scenario + " "))
+        cells: list[list[str]] = []
+        for token in line.split()[1:]:
+            if token in statuses:
+                cells.append([token, ""])
+            else:
+                cells[-1][1] += token
+        rows[row.scenario] = [(status, marks) for status, marks in cells]
+    return rows
+
+
+class TestRealCatalogue:
+    """The shared catalogue (securesocket.testing.scenarios), every scenario, every policy.
+    Nothing here names a scenario or counts them: the rules hold for whatever it holds."""
+
+    def test_every_outcome_matches_the_catalogue(
+        self, real_matrix: tuple[int, dict[str, Any], list[str]]
+    ) -> None:
+        """The full matrix: every cell matches, every scenario ran, the JSON validates."""
+        code, data, names = real_matrix
         jsonschema.validate(data, audit_schema())
         mismatches = [
             (row["scenario"], cell["policy"], cell["expected"], cell["actual"], cell["detail"])
@@ -190,33 +232,68 @@ class TestRealCatalogue:
         ]
         assert [(row["scenario"], row["error"]) for row in data["rows"] if row["error"]] == []
         assert mismatches == []
-        assert [row["scenario"] for row in data["rows"]] == list(catalogue)
+        assert [row["scenario"] for row in data["rows"]] == names
         assert code == 0
 
-    def test_the_table_shows_both_soft_fail_holes(self, capsys: pytest.CaptureFixture[str]) -> None:
-        """Revoked rows are marked ! under off; a responder that is down is marked ? under
-        soft-fail and caught (invalid) under hard-fail."""
-        catalogue = _real_catalogue()
-        revoked = [n for n, s in catalogue.items() if s.expected["soft-fail"] == "revoked"]
-        down = [n for n, s in catalogue.items() if n.endswith("-down")]
-        if not revoked or not down:
-            pytest.skip("the catalogue has no revoked or no source-down scenario")
-        argv = ["audit", "--matrix", "--scenario", revoked[0], "--scenario", down[0]]
-        assert main(argv) == 0
-        lines = capsys.readouterr().out.splitlines()
-        revoked_cells = next(line for line in lines if line.startswith(revoked[0] + " ")).split()
-        down_cells = next(line for line in lines if line.startswith(down[0] + " ")).split()
-        assert revoked_cells[1:3] == ["trusted", "!"]
-        assert down_cells[1:] == ["trusted", "trusted", "?", "invalid", "invalid"]
+    def test_what_the_ca_revoked_agrees_with_the_outcomes(
+        self, real_matrix: tuple[int, dict[str, Any], list[str]]
+    ) -> None:
+        """`revoked_by_ca` is known for every row, true wherever a policy reports revoked, and
+        false where every policy trusts the certificate."""
+        _, data, _ = real_matrix
+        for row in data["rows"]:
+            actual = {cell["actual"] for cell in row["cells"]}
+            assert row["revoked_by_ca"] is not None, row["scenario"]
+            if "revoked" in actual:
+                assert row["revoked_by_ca"] is True, row["scenario"]
+            if actual == {"trusted"}:
+                assert row["revoked_by_ca"] is False, row["scenario"]
+
+    def test_the_table_marks_every_revoked_certificate_accepted(
+        self, real_matrix: tuple[int, dict[str, Any], list[str]]
+    ) -> None:
+        """In the console view of the same report, a trusted cell is marked "!" exactly when
+        its certificate is revoked (by its CA, or as a stricter policy reports); otherwise "?"
+        exactly when a checking policy trusted it without a good answer for every certificate;
+        and soft-fail (AIR) accepting a revoked certificate is counted in the legend."""
+        _, data, _ = real_matrix
+        report = from_jsonable(MatrixReport, data)
+        text = render_matrix(report)
+        marks = _table_marks(text, report)
+        soft_fail_holes = 0
+        for row in report.rows:
+            revoked = bool(row.revoked_by_ca) or any(c.actual is R for c in row.cells)
+            shown = marks[row.scenario]
+            assert [status for status, _ in shown] == [c.actual.value for c in row.cells]
+            for cell, (_, mark) in zip(row.cells, shown, strict=True):
+                trusted = cell.actual is T
+                assert cell.result is not None
+                rev = cell.result.revocation
+                unanswered = rev is not None and any(c.decision != "good" for c in rev.certificates)
+                if trusted and revoked:
+                    expected_mark = "!"
+                elif trusted and unanswered and cell.policy != "off":
+                    expected_mark = "?"
+                else:
+                    expected_mark = ""
+                assert mark == expected_mark, (row.scenario, cell.policy)
+                soft_fail_holes += cell.policy == "soft-fail" and expected_mark == "!"
+        if soft_fail_holes:
+            assert f"soft-fail {soft_fail_holes}" in text
+        else:
+            assert "soft-fail 0" not in text
 
 
 @dataclass
 class _CRLScenario:
-    """Root → intermediate → leaf, every certificate pointing at a loopback CRL server."""
+    """Root → intermediate → leaf, every certificate pointing at a loopback CRL server (or,
+    with `leaf_declares_nothing`, a leaf that names no revocation source at all). Its CAs'
+    ledgers travel in `materials`, as the real catalogue's do."""
 
     expected: Mapping[str, CertificateStatus]
     revoke_leaf: bool = False
     leaf_crl_missing: bool = False
+    leaf_declares_nothing: bool = False
     description: str = "CRLs over loopback HTTP"
 
     @contextlib.contextmanager
@@ -230,17 +307,20 @@ class _CRLScenario:
             inter = root.create_child_ca(
                 common_name="Matrix Intermediate", crl_url=crls.url("inter.crl")
             )
-            leaf = inter.issue_cert("127.0.0.1")
+            if self.leaf_declares_nothing:
+                leaf = inter.issue_cert("127.0.0.1", crl_url=None, ocsp_url=None)
+            else:
+                leaf = inter.issue_cert("127.0.0.1")
             if self.revoke_leaf:
                 inter.revoke(leaf)
             crls.publish("root.crl", root.crl())
             if not self.leaf_crl_missing:  # missing: the server answers 404
                 crls.publish("inter.crl", inter.crl())
+            materials = _Materials(
+                (leaf.certificate, inter.certificate), {"root": root, "inter": inter}
+            )
             with OpenSSLServer(leaf) as server:
-                yield _Live("127.0.0.1", server.port, "127.0.0.1", (root.cert_der,))
-
-
-R = CertificateStatus.REVOKED
+                yield _Live("127.0.0.1", server.port, "127.0.0.1", (root.cert_der,), (), materials)
 
 
 class TestRevocationRows:
@@ -276,7 +356,7 @@ class TestRevocationRows:
             "revoked",
             "revoked",
         ]
-        assert "a revoked certificate accepted (1 cells)" in out
+        assert "a revoked certificate accepted (1 cells: off 1)" in out
         missing_row = next(line for line in out.splitlines() if line.startswith("crl-missing"))
         assert missing_row.split() == [
             "crl-missing",
@@ -289,6 +369,60 @@ class TestRevocationRows:
         good_row = next(line for line in out.splitlines() if line.startswith("crl-good"))
         assert "?" not in good_row
         assert "!" not in good_row
+
+    def test_a_revoked_certificate_no_source_reports_is_marked_where_accepted(
+        self, use_catalogue: Any, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Revoked by its CA, but its CRL cannot be fetched, or it declares no source: no policy
+        can say "revoked", so the mark comes from the CA's own record. Soft-fail (AIR) accepts
+        it and is marked "!"; the twins (same outcomes, not revoked) get "?" and no "!"."""
+        unavailable = {"off": T, "soft-fail": T, "hard-fail": INV, "require": INV}
+        use_catalogue(
+            {
+                "revoked-crl-missing": _CRLScenario(
+                    unavailable, revoke_leaf=True, leaf_crl_missing=True
+                ),
+                "revoked-no-info": _CRLScenario(
+                    NO_REVOCATION_INFO, revoke_leaf=True, leaf_declares_nothing=True
+                ),
+                "crl-missing": _CRLScenario(unavailable, leaf_crl_missing=True),
+                "no-info": _CRLScenario(NO_REVOCATION_INFO, leaf_declares_nothing=True),
+            }
+        )
+        assert main(["audit", "--matrix", "--timeout", "10"]) == 0
+        out = capsys.readouterr().out
+        rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line}
+        assert rows["revoked-crl-missing"] == ["trusted", "!", "trusted", "!", "invalid", "invalid"]
+        assert rows["revoked-no-info"] == [
+            "trusted",
+            "!",
+            "trusted",
+            "!",
+            "trusted",
+            "!",
+            "invalid",
+        ]
+        assert rows["crl-missing"] == ["trusted", "trusted", "?", "invalid", "invalid"]
+        assert rows["no-info"] == ["trusted", "trusted", "?", "trusted", "?", "invalid"]
+        assert "a revoked certificate accepted (5 cells: off 2, soft-fail 2, hard-fail 1)" in out
+
+    def test_json_carries_what_the_ca_revoked(
+        self, use_catalogue: Any, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--json states per row whether the CA revoked a certificate on the chain."""
+        use_catalogue(
+            {
+                "revoked": _CRLScenario(NO_REVOCATION_INFO, True, leaf_declares_nothing=True),
+                "not-revoked": _CRLScenario(NO_REVOCATION_INFO, leaf_declares_nothing=True),
+            }
+        )
+        assert main(["audit", "--matrix", "--json"]) == 0
+        data = json.loads(capsys.readouterr().out)
+        jsonschema.validate(data, audit_schema())
+        assert {r["scenario"]: r["revoked_by_ca"] for r in data["rows"]} == {
+            "revoked": True,
+            "not-revoked": False,
+        }
 
     def test_single_host_report_shows_the_crl_attempt(
         self, capsys: pytest.CaptureFixture[str]

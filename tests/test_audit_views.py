@@ -144,11 +144,16 @@ def _matrix() -> MatrixReport:
         "leaf revoked by CRL",
         (cell("off", t, t), cell("soft-fail", r, r), cell("hard-fail", r, t)),
         None,
+        None,
     )
     good_row = MatrixRow(
-        "good", "", (cell("off", t, t), cell("soft-fail", t, t), cell("hard-fail", t, t)), None
+        "good",
+        "",
+        (cell("off", t, t), cell("soft-fail", t, t), cell("hard-fail", t, t)),
+        None,
+        None,
     )
-    broken_row = MatrixRow("broken", "", (), "RuntimeError: s_server did not start")
+    broken_row = MatrixRow("broken", "", (), "RuntimeError: s_server did not start", None)
     return MatrixReport(
         ("off", "soft-fail", "hard-fail"), (revoked_row, good_row, broken_row), False, 10.0
     )
@@ -356,7 +361,7 @@ class TestConsole:
         text = render_matrix(_matrix())
         assert "soft-fail (AIR)" in text
         assert "trusted !" in text
-        assert "a revoked certificate accepted (2 cells)" in text
+        assert "a revoked certificate accepted (2 cells: off 1, hard-fail 1)" in text
         assert "MISMATCH revoked-crl under hard-fail: expected revoked, got trusted" in text
         assert "broken: could not run: RuntimeError" in text
         assert "outcomes differ" in text
@@ -368,3 +373,23 @@ class TestConsole:
         text = render_matrix(only_good)
         assert " !" not in text
         assert "every outcome matches the catalogue" in text
+
+    @pytest.mark.parametrize("revoked_by_ca", [True, False, None])
+    def test_a_revoked_certificate_no_policy_can_see_is_marked_from_the_ca(
+        self, revoked_by_ca: bool | None
+    ) -> None:
+        """Sources down: every policy says trusted or invalid, none says revoked. Only the CA's
+        own record (`revoked_by_ca`) can tell, and then off and soft-fail are marked "!"; the
+        same outcomes for a certificate that is not revoked (or unknown) get no "!"."""
+        t, inv = CertificateStatus.TRUSTED, CertificateStatus.INVALID
+        outcomes = {"off": t, "soft-fail": t, "hard-fail": inv, "require": inv}
+        cells = tuple(MatrixCell(p, s, s, True, "d", None) for p, s in outcomes.items())
+        row = MatrixRow("source-down", "", cells, None, revoked_by_ca)
+        text = render_matrix(MatrixReport(tuple(outcomes), (row,), True, 1.0))
+        table_row = next(line for line in text.splitlines() if line.startswith("source-down"))
+        if revoked_by_ca:
+            cells = ["trusted", "!", "trusted", "!", "invalid", "invalid"]
+            assert table_row.split() == ["source-down", *cells]
+            assert "a revoked certificate accepted (2 cells: off 1, soft-fail 1)" in text
+        else:
+            assert "!" not in text

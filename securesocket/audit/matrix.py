@@ -108,6 +108,31 @@ def _description(scenario: Scenario) -> str:
     return str(text)
 
 
+def revoked_by_ca(live: LiveScenario) -> bool | None:
+    """Whether a CA of the started scenario has revoked a certificate on its chain.
+
+    Read from the CAs' own ledgers (``live.materials``: ``path_certificates`` and ``cas``, each
+    CA with ``certificate`` and ``ledger``), the records its CRLs and responders are made from,
+    so it holds whether or not a client can reach them: the one thing no policy's outcome can
+    tell when the sources are down or not declared. None when the scenario does not carry them.
+    """
+    materials = getattr(live, "materials", None)
+    chain = getattr(materials, "path_certificates", None)
+    cas = getattr(materials, "cas", None)
+    if chain is None or not isinstance(cas, Mapping):
+        return None
+    for cert in chain:
+        for ca in cas.values():
+            ledger = getattr(ca, "ledger", None)
+            ca_cert = getattr(ca, "certificate", None)
+            if ledger is None or ca_cert is None or ca_cert.subject != cert.issuer:
+                continue
+            serial = cert.serial_number
+            if ledger.issued(serial) and ledger.revocation(serial) is not None:
+                return True
+    return False
+
+
 def run_scenario(
     name: str,
     scenario: Scenario,
@@ -116,16 +141,21 @@ def run_scenario(
     timeout: float,
     audit: AuditFunction = audit_host,
 ) -> MatrixRow:
-    """Start one scenario, audit it under each policy, compare with the catalogue, stop it."""
+    """Start one scenario, audit it under each policy, compare with the catalogue, stop it.
+
+    The policies are audited at once (each is its own connection and revocation check), so a
+    scenario whose sources time out costs one timeout, not one per policy.
+    """
     try:
         expected = {policy: _expected(scenario, policy) for policy in policies}
-        cells = []
         with scenario.start() as live:
             anchors = tuple(_der(c) for c in live.anchors)
             extra = tuple(_der(c) for c in live.extra)
             at = _validation_time(scenario, live)
-            for policy in policies:
-                result = audit(
+            revoked = revoked_by_ca(live)
+
+            def audit_under(policy: str) -> AuditResult:
+                return audit(
                     live.host,
                     live.port,
                     server_name=live.server_name,
@@ -136,25 +166,34 @@ def run_scenario(
                     at=at,
                     timeout=timeout,
                 )
-                cells.append(
-                    MatrixCell(
-                        policy=policy,
-                        expected=expected[policy],
-                        actual=result.status,
-                        matches=result.status is expected[policy],
-                        detail=_detail(result),
-                        result=result,
-                    )
-                )
+
+            with ThreadPoolExecutor(len(policies) or 1, thread_name_prefix="policy") as pool:
+                results = list(pool.map(audit_under, policies))
+        cells = tuple(
+            MatrixCell(
+                policy=policy,
+                expected=expected[policy],
+                actual=result.status,
+                matches=result.status is expected[policy],
+                detail=_detail(result),
+                result=result,
+            )
+            for policy, result in zip(policies, results, strict=True)
+        )
     except Exception as exc:  # one broken scenario must not hide the others
         return MatrixRow(
             scenario=name,
             description=_description(scenario),
             cells=(),
             error=f"{type(exc).__name__}: {exc}",
+            revoked_by_ca=None,
         )
     return MatrixRow(
-        scenario=name, description=_description(scenario), cells=tuple(cells), error=None
+        scenario=name,
+        description=_description(scenario),
+        cells=cells,
+        error=None,
+        revoked_by_ca=revoked,
     )
 
 

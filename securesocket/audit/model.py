@@ -308,12 +308,16 @@ class MatrixRow:
         description: what the scenario sets up.
         cells: one cell per policy, in the order of MatrixReport.policies.
         error: why the scenario could not be run at all, else None.
+        revoked_by_ca: whether a CA of the scenario has revoked a certificate on its chain
+            (the CA's own records: what its CRLs and responders say, whether or not a client
+            can reach them); None when the catalogue does not say.
     """
 
     scenario: str
     description: str
     cells: tuple[MatrixCell, ...]
     error: str | None
+    revoked_by_ca: bool | None
 
 
 @dataclass(frozen=True)

@@ -140,9 +140,11 @@ def render_result(result: AuditResult, *, colour: bool = False) -> str:
 
 
 def accepts_revoked(row: MatrixRow, cell: MatrixCell) -> bool:
-    """Whether this cell lets through a certificate that a stricter policy reports revoked."""
+    """Whether this cell trusts a revoked certificate: one its CA has revoked (even where no
+    source can say so), or one a stricter policy in the same row reports revoked."""
     revoked_elsewhere = any(c.actual is CertificateStatus.REVOKED for c in row.cells)
-    return cell.actual is CertificateStatus.TRUSTED and revoked_elsewhere
+    revoked = bool(row.revoked_by_ca) or revoked_elsewhere
+    return cell.actual is CertificateStatus.TRUSTED and revoked
 
 
 def accepts_unchecked(cell: MatrixCell) -> bool:
@@ -158,14 +160,17 @@ def accepts_unchecked(cell: MatrixCell) -> bool:
 
 def _cell_text(row: MatrixRow, cell: MatrixCell) -> tuple[str, str]:
     text = cell.actual.value
+    # "!" says more than "?" (a revoked certificate did pass, not only could): one mark a cell.
     if accepts_revoked(row, cell):
         text += f" {ACCEPTED_REVOKED_MARK}"
-    if accepts_unchecked(cell):
+    elif accepts_unchecked(cell):
         text += f" {ACCEPTED_UNCHECKED_MARK}"
     if not cell.matches:
         text += f" (expected {cell.expected.value})"
     style = "green" if cell.actual is CertificateStatus.TRUSTED else "red"
-    if accepts_revoked(row, cell) or accepts_unchecked(cell):
+    if accepts_revoked(row, cell):
+        style = "red"
+    elif accepts_unchecked(cell):
         style = "yellow"
     return text, style
 
@@ -206,18 +211,26 @@ def render_matrix(report: MatrixReport, *, colour: bool = False) -> str:
         *_table(header, rows, paint),
         "",
     ]
-    holes = sum(accepts_revoked(row, c) for row in report.rows for c in row.cells)
-    unchecked = sum(accepts_unchecked(c) for row in report.rows for c in row.cells)
+    cells = [(row, c) for row in report.rows for c in row.cells]
+    holes = [(row, c) for row, c in cells if accepts_revoked(row, c)]
+    unchecked = sum(accepts_unchecked(c) and not accepts_revoked(row, c) for row, c in cells)
     if holes:
-        lines.append(
-            f"{ACCEPTED_REVOKED_MARK}  a revoked certificate accepted ({holes} cells): a stricter"
-            " policy in the same row reports it revoked."
+        by_policy = ", ".join(
+            f"{policy} {sum(c.policy == policy for _, c in holes)}"
+            for policy in report.policies
+            if any(c.policy == policy for _, c in holes)
         )
+        lines += [
+            f"{ACCEPTED_REVOKED_MARK}  a revoked certificate accepted ({len(holes)} cells:"
+            f" {by_policy}):",
+            "   its CA has revoked it, or a stricter policy in the same row reports it revoked.",
+        ]
     if unchecked:
-        lines.append(
-            f"{ACCEPTED_UNCHECKED_MARK}  trusted with no revocation answer ({unchecked} cells: none"
-            " declared, or every source failed): a revoked certificate would pass here too."
-        )
+        lines += [
+            f"{ACCEPTED_UNCHECKED_MARK}  trusted with no revocation answer ({unchecked} cells):"
+            " none declared, or every source failed;",
+            "   a revoked certificate would pass here too.",
+        ]
     failures = [row for row in report.rows if row.error is not None]
     for row in failures:
         reason = " | ".join(p.strip() for p in (row.error or "").splitlines() if p.strip())
