@@ -18,8 +18,9 @@ import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import ClassVar, Self
+
+from ._service import Service
 
 
 __all__ = ["ClosedPort", "LoopbackHTTPServer", "QuietHandler"]
@@ -62,7 +63,7 @@ class QuietHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class LoopbackHTTPServer:
+class LoopbackHTTPServer(Service):
     """Base class: subclasses set ``handler_class`` and implement their handler's do_GET/do_POST."""
 
     handler_class: ClassVar[type[QuietHandler]] = QuietHandler
@@ -111,19 +112,8 @@ class LoopbackHTTPServer:
             self._thread = None
         self._server.server_close()
 
-    def __enter__(self) -> Self:
-        return self.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-
-class ClosedPort:
+class ClosedPort(Service):
     """A port on 127.0.0.1 where nothing listens (connections are refused), reserved while held."""
 
     def __init__(self) -> None:
@@ -136,17 +126,12 @@ class ClosedPort:
         """``http://127.0.0.1:<port>``."""
         return f"http://{HOST}:{self.port}"
 
-    def close(self) -> None:
+    def start(self) -> Self:
+        """Nothing to start: the port is reserved from construction on."""
+        return self
+
+    def stop(self) -> None:
         """Release the port."""
         self._sock.close()
 
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+    close = stop

@@ -9,6 +9,10 @@ waits on that signal, never on a sleep.
 # Invariants
 After `stop()` the process has exited and been reaped, the reader thread has ended, and the
 pipe is closed, whatever state the process was in.
+
+`ProcessServer` is the base of the servers that are such a process (``openssl s_server``,
+``openssl ocsp``): it owns the process and a private temporary directory for its files, and
+removes both on `stop()`, also when start-up fails.
 """
 
 from __future__ import annotations
@@ -16,21 +20,24 @@ from __future__ import annotations
 import collections
 import re
 import subprocess
+import tempfile
 import threading
 from collections.abc import Sequence
-from types import TracebackType
+from pathlib import Path
 from typing import IO, Self
 
+from ._service import Service
 
-__all__ = ["ManagedProcess", "ServerStartError"]
+
+__all__ = ["ManagedProcess", "ProcessServer", "ServerStartError"]
 
 
 class ServerStartError(RuntimeError):
     """A fixture server did not become ready (its recent output is in the message)."""
 
 
-class ManagedProcess:
-    """Runs ``argv``; `start()` returns once a stdout line matches ``ready``."""
+class ManagedProcess(Service):
+    """Runs ``argv``; `start()` returns once a stdout line matches ``ready`` (in `match`)."""
 
     def __init__(
         self, argv: Sequence[str], *, ready: str, cwd: str | None = None, timeout: float = 15.0
@@ -55,7 +62,7 @@ class ManagedProcess:
         """The child's process id while it runs."""
         return self._process.pid if self._process else None
 
-    def start(self) -> re.Match[str]:
+    def start(self) -> Self:
         """Start the process and wait until it reports it is ready."""
         self._process = subprocess.Popen(
             self.argv,
@@ -76,7 +83,7 @@ class ManagedProcess:
         if not self._ready.wait(self._timeout) or self.match is None:
             self.stop()
             raise ServerStartError(f"{' '.join(self.argv)} did not start:\n{self.output}")
-        return self.match
+        return self
 
     def _drain(self, stdout: IO[bytes]) -> None:
         try:
@@ -107,14 +114,51 @@ class ManagedProcess:
         if process is not None and process.stdout is not None:
             process.stdout.close()
 
-    def __enter__(self) -> Self:
-        self.start()
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+class ProcessServer(Service):
+    """A server that is a child process working in a private temporary directory.
+
+    A subclass's `start` writes its files into `_workdir()` and then calls `_launch`.
+    """
+
+    _prefix = "securesocket-"
+
+    def __init__(self) -> None:
+        self.port = 0
+        self._dir: tempfile.TemporaryDirectory[str] | None = None
+        self._process: ManagedProcess | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """The process id while it runs."""
+        return self._process.pid if self._process else None
+
+    @property
+    def output(self) -> str:
+        """Recent output of the process (for diagnosing a failed test)."""
+        return self._process.output if self._process else ""
+
+    def _workdir(self) -> Path:
+        """A fresh private directory for this run's files."""
+        self._dir = tempfile.TemporaryDirectory(prefix=self._prefix)
+        return Path(self._dir.name)
+
+    def _launch(self, argv: Sequence[str], *, ready: str) -> re.Match[str]:
+        """Run ``argv`` in the work directory until ``ready`` matches; on failure leave nothing."""
+        self._process = ManagedProcess(argv, ready=ready, cwd=self._dir.name if self._dir else None)
+        try:
+            match = self._process.start().match
+        except BaseException:
+            self.stop()
+            raise
+        assert match is not None  # noqa: S101 - start() returns only once it matched
+        return match
+
+    def stop(self) -> None:
+        """Stop the process and remove its files; idempotent."""
+        if self._process is not None:
+            self._process.stop()
+            self._process = None
+        if self._dir is not None:
+            self._dir.cleanup()
+            self._dir = None

@@ -27,11 +27,11 @@ from typing import Final, Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
 from OpenSSL import SSL, crypto
 
 from ._blob import Blob
-from ._extensions import ca_key_usage, general_name, leaf_key_usage, subtree
+from ._extensions import certificate_body, general_name, subject_name, subtree
 from ._keys import KeyType, PrivateKey, default_hash, private_key_pem
 from ._revocation import RevocationLedger
 from ._signing import sign_builder
@@ -119,35 +119,17 @@ class CA:
         self.ca_issuers_url = ca_issuers_url
         self.ledger = RevocationLedger()
         self._tag = secrets.token_hex(4)
-        name_attrs = [
-            x509.NameAttribute(
-                NameOID.ORGANIZATION_NAME, organization_name or "securesocket testing"
-            ),
-        ]
-        if organization_unit_name:
-            name_attrs.append(
-                x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, organization_unit_name)
-            )
-        name_attrs.append(
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name or f"Testing CA #{self._tag}")
+        self.subject = subject_name(
+            organization_name, organization_unit_name, common_name or f"Testing CA #{self._tag}"
         )
-        self.subject = x509.Name(name_attrs)
-        public_key = self.private_key.public_key()
-        builder = (
-            x509.CertificateBuilder()
-            .subject_name(self.subject)
-            .public_key(public_key)
-            .serial_number(serial if serial is not None else x509.random_serial_number())
-            .not_valid_before(not_before)
-            .not_valid_after(not_after)
-            .add_extension(
-                x509.BasicConstraints(ca=is_ca, path_length=path_length if is_ca else None),
-                critical=True,
-            )
-            .add_extension(
-                ca_key_usage() if is_ca else leaf_key_usage(self.private_key), critical=True
-            )
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        builder = certificate_body(
+            self.subject,
+            self.private_key,
+            serial=serial,
+            not_before=not_before,
+            not_after=not_after,
+            ca=is_ca,
+            path_length=path_length,
         )
         if permitted_names or excluded_names:
             builder = builder.add_extension(
@@ -281,17 +263,14 @@ class CA:
         path_length: int | None = None,
     ) -> x509.Certificate:
         """A cross-certificate: ``other``'s subject and key, issued by this CA."""
-        public_key = other.private_key.public_key()
-        builder = (
-            x509.CertificateBuilder()
-            .subject_name(other.subject)
-            .public_key(public_key)
-            .serial_number(serial if serial is not None else x509.random_serial_number())
-            .not_valid_before(not_before)
-            .not_valid_after(not_after)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
-            .add_extension(ca_key_usage(), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        builder = certificate_body(
+            other.subject,
+            other.private_key,
+            serial=serial,
+            not_before=not_before,
+            not_after=not_after,
+            ca=True,
+            path_length=path_length,
         )
         return self._issue(builder)
 
@@ -325,32 +304,22 @@ class CA:
         if not identities and common_name is None:
             raise ValueError("issue_cert needs at least one identity or a common_name")
         leaf_key = key if key is not None else key_type.generate()
-        public_key = leaf_key.public_key()
-        attrs = [
-            x509.NameAttribute(
-                NameOID.ORGANIZATION_NAME, organization_name or "securesocket testing"
-            )
-        ]
-        if organization_unit_name:
-            attrs.append(
-                x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, organization_unit_name)
-            )
         names = [general_name(i) for i in identities]  # bad identities fail here, clearly
         cn = common_name if common_name is not None else identities[0]
-        if len(cn) <= 64:  # ub-common-name; longer names live in the SAN only
-            attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, cn))
+        subject = subject_name(
+            organization_name,
+            organization_unit_name,
+            cn if len(cn) <= 64 else None,  # ub-common-name; longer names live in the SAN only
+        )
         if not_before is None:
             not_before = _dt.datetime.now(UTC).replace(microsecond=0) - _dt.timedelta(hours=1)
-        builder = (
-            x509.CertificateBuilder()
-            .subject_name(x509.Name(attrs))
-            .public_key(public_key)
-            .serial_number(serial if serial is not None else x509.random_serial_number())
-            .not_valid_before(not_before)
-            .not_valid_after(not_after or DEFAULT_NOT_AFTER)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(leaf_key_usage(leaf_key), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        builder = certificate_body(
+            subject,
+            leaf_key,
+            serial=serial,
+            not_before=not_before,
+            not_after=not_after or DEFAULT_NOT_AFTER,
+            ca=False,
         )
         if identities:
             san = x509.SubjectAlternativeName(names)

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID
 from OpenSSL import SSL
 
 from ._blob import Blob
-from ._extensions import general_name, leaf_key_usage
+from ._extensions import certificate_body, general_name, subject_name
 from ._keys import KeyType, PrivateKey, default_hash, private_key_pem
 from ._signing import sign_builder
 from ._validity import DEFAULT_NOT_AFTER, DEFAULT_NOT_BEFORE
@@ -36,23 +36,17 @@ def self_signed_cert(
         raise ValueError("self_signed_cert needs at least one identity")
     own_key = key if key is not None else key_type.generate()
     public_key = own_key.public_key()
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "securesocket testing"),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name or identities[0]),
-        ]
-    )
+    name = subject_name(None, None, common_name or identities[0])
     builder = (
-        x509.CertificateBuilder()
-        .subject_name(name)
+        certificate_body(
+            name,
+            own_key,
+            serial=serial,
+            not_before=not_before,
+            not_after=not_after,
+            ca=False,
+        )
         .issuer_name(name)
-        .public_key(public_key)
-        .serial_number(serial if serial is not None else x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(leaf_key_usage(own_key), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(public_key),
             critical=False,

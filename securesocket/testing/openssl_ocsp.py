@@ -6,16 +6,13 @@ acceptable, and the Python `OCSPResponder` everywhere else.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
-from types import TracebackType
 from typing import Self
 
 from cryptography import x509
 
 from ._keys import KeyType, fixed_key, private_key_pem
-from ._process import ManagedProcess
+from ._process import ProcessServer
 from .ca import CA, LeafCert
 
 
@@ -53,12 +50,14 @@ _OPENSSL_REASONS = {
 }
 
 
-class OpenSSLOCSPResponder:
+class OpenSSLOCSPResponder(ProcessServer):
     """The real ``openssl ocsp`` responder for ``ca`` and the ``certificates`` it issued.
 
     It binds every interface (an ``openssl ocsp`` limitation); `url` uses 127.0.0.1. Signs with
     ``responder`` (default: a fresh delegated responder issued by ``ca``).
     """
+
+    _prefix = "securesocket-ocsp-"
 
     def __init__(
         self,
@@ -74,9 +73,7 @@ class OpenSSLOCSPResponder:
             key=fixed_key("openssl-ocsp", KeyType.ECDSA_P256)
         )
         self.next_update_minutes = next_update_minutes
-        self.port = 0
-        self._dir: tempfile.TemporaryDirectory[str] | None = None
-        self._process: ManagedProcess | None = None
+        super().__init__()
 
     @property
     def url(self) -> str:
@@ -85,8 +82,7 @@ class OpenSSLOCSPResponder:
 
     def start(self) -> Self:
         """Write the index and keys, start ``openssl ocsp`` and wait until it listens."""
-        self._dir = tempfile.TemporaryDirectory(prefix="securesocket-ocsp-")
-        root = Path(self._dir.name)
+        root = self._workdir()
         (root / "index.txt").write_text(
             "".join(_index_line(c, self.ca) + "\n" for c in self.certificates)
         )
@@ -98,30 +94,5 @@ class OpenSSLOCSPResponder:
             "-rsigner", "rsigner.pem", "-rkey", "rkey.pem",
             "-nmin", str(self.next_update_minutes), "-ignore_err",
         ]  # fmt: skip
-        self._process = ManagedProcess(argv, ready=r"ACCEPT .*:(\d+)", cwd=str(root))
-        try:
-            self.port = int(self._process.start().group(1))
-        except BaseException:
-            self.stop()
-            raise
+        self.port = int(self._launch(argv, ready=r"ACCEPT .*:(\d+)").group(1))
         return self
-
-    def stop(self) -> None:
-        """Stop the responder and remove its files; idempotent."""
-        if self._process is not None:
-            self._process.stop()
-            self._process = None
-        if self._dir is not None:
-            self._dir.cleanup()
-            self._dir = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -20,15 +20,19 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
+from ._service import Service
 from .ca import CA, LeafCert
 from .crl_server import CRLServer
 from .ocsp_servers import OCSPResponder
 from .scenarios import SCENARIOS, LiveScenario
 from .tls_servers import OpenSSLServer, PythonTLSServer
+
+
+_S = TypeVar("_S", bound=Service)
 
 
 @dataclass(frozen=True)
@@ -54,34 +58,30 @@ def securesocket_pki() -> FixturePKI:
     return FixturePKI(root, intermediate, intermediate.issue_cert("localhost", "127.0.0.1"))
 
 
-@pytest.fixture
-def openssl_server() -> Iterator[Callable[..., OpenSSLServer]]:
-    """Factory: ``openssl_server(leaf, **options)`` → a started ``openssl s_server``."""
-    started: list[OpenSSLServer] = []
+def _started(server_class: Callable[..., _S]) -> Iterator[Callable[..., _S]]:
+    """A factory fixture's body: start servers on request, stop them all at teardown."""
+    started: list[_S] = []
 
-    def start(leaf: LeafCert, **options: Any) -> OpenSSLServer:
-        server = OpenSSLServer(leaf, **options).start()
+    def start(leaf: LeafCert, **options: Any) -> _S:
+        server = server_class(leaf, **options).start()
         started.append(server)
         return server
 
     yield start
     for server in reversed(started):
         server.stop()
+
+
+@pytest.fixture
+def openssl_server() -> Iterator[Callable[..., OpenSSLServer]]:
+    """Factory: ``openssl_server(leaf, **options)`` → a started ``openssl s_server``."""
+    yield from _started(OpenSSLServer)
 
 
 @pytest.fixture
 def python_tls_server() -> Iterator[Callable[..., PythonTLSServer]]:
     """Factory: ``python_tls_server(leaf, **options)`` → a started stdlib ssl echo server."""
-    started: list[PythonTLSServer] = []
-
-    def start(leaf: LeafCert, **options: Any) -> PythonTLSServer:
-        server = PythonTLSServer(leaf, **options).start()
-        started.append(server)
-        return server
-
-    yield start
-    for server in reversed(started):
-        server.stop()
+    yield from _started(PythonTLSServer)
 
 
 @pytest.fixture

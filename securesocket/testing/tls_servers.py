@@ -13,14 +13,14 @@ import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import Literal, Self
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from ._keys import private_key_pem
-from ._process import ManagedProcess
+from ._process import ProcessServer
+from ._service import Service
 from .ca import LeafCert
 
 
@@ -35,13 +35,15 @@ def _pem(certs: Sequence[x509.Certificate]) -> bytes:
 
 
 class _CredentialFiles:
-    """The leaf, key, chain (and staple) written to a private temporary directory."""
+    """The leaf, key, chain (and staple) written into ``root``, a private directory."""
 
     def __init__(
-        self, leaf: LeafCert, chain: Sequence[x509.Certificate], staple: bytes | None
+        self,
+        root: Path,
+        leaf: LeafCert,
+        chain: Sequence[x509.Certificate],
+        staple: bytes | None,
     ) -> None:
-        self._dir = tempfile.TemporaryDirectory(prefix="securesocket-tls-")
-        root = Path(self._dir.name)
         self.cert = root / "cert.pem"
         self.key = root / "key.pem"
         self.chain = root / "chain.pem" if chain else None
@@ -53,11 +55,8 @@ class _CredentialFiles:
         if self.staple is not None and staple is not None:
             self.staple.write_bytes(staple)
 
-    def cleanup(self) -> None:
-        self._dir.cleanup()
 
-
-class OpenSSLServer:
+class OpenSSLServer(ProcessServer):
     """``openssl s_server`` on 127.0.0.1.
 
     Args:
@@ -71,6 +70,8 @@ class OpenSSLServer:
             certificates, which it refuses to load at the default level.
         extra_args: more ``s_server`` options.
     """
+
+    _prefix = "securesocket-tls-"
 
     def __init__(
         self,
@@ -91,14 +92,7 @@ class OpenSSLServer:
         self.mode = mode
         self.extra_args = tuple(extra_args)
         self.host = HOST
-        self.port = 0
-        self._files: _CredentialFiles | None = None
-        self._process: ManagedProcess | None = None
-
-    @property
-    def pid(self) -> int | None:
-        """The s_server process id while it runs."""
-        return self._process.pid if self._process else None
+        super().__init__()
 
     def argv(self, files: _CredentialFiles) -> list[str]:
         """The s_server command line for these credential files."""
@@ -126,44 +120,12 @@ class OpenSSLServer:
 
     def start(self) -> Self:
         """Start s_server and wait until it accepts connections."""
-        self._files = _CredentialFiles(self.leaf, self.chain, self.staple)
-        self._process = ManagedProcess(self.argv(self._files), ready=r"^ACCEPT .*:(\d+)$")
-        try:
-            match = self._process.start()
-        except BaseException:
-            self._files.cleanup()
-            self._files = None
-            raise
-        self.port = int(match.group(1))
+        files = _CredentialFiles(self._workdir(), self.leaf, self.chain, self.staple)
+        self.port = int(self._launch(self.argv(files), ready=r"^ACCEPT .*:(\d+)$").group(1))
         return self
 
-    @property
-    def output(self) -> str:
-        """Recent s_server output (for diagnosing a failed test)."""
-        return self._process.output if self._process else ""
 
-    def stop(self) -> None:
-        """Stop s_server and remove its files; idempotent."""
-        if self._process is not None:
-            self._process.stop()
-            self._process = None
-        if self._files is not None:
-            self._files.cleanup()
-            self._files = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-
-class PythonTLSServer:
+class PythonTLSServer(Service):
     """A stdlib ``ssl`` echo server on 127.0.0.1: every byte received is sent back.
 
     Each connection gets its own thread; `stop()` shuts every connection down and joins them.
@@ -199,13 +161,10 @@ class PythonTLSServer:
         if self.security_level is not None:
             context.set_ciphers(f"DEFAULT@SECLEVEL={self.security_level}")
         # ssl can only load credentials from files: write them, load, and remove them at once.
-        files = _CredentialFiles(self.leaf, (), None)
-        try:
-            chain_pem = _pem([self.leaf.certificate, *self.chain])
-            files.cert.write_bytes(chain_pem)
+        with tempfile.TemporaryDirectory(prefix="securesocket-tls-") as root:
+            files = _CredentialFiles(Path(root), self.leaf, (), None)
+            files.cert.write_bytes(_pem([self.leaf.certificate, *self.chain]))  # leaf + chain
             context.load_cert_chain(files.cert, files.key)
-        finally:
-            files.cleanup()
         return context
 
     def start(self) -> Self:
@@ -268,14 +227,3 @@ class PythonTLSServer:
                 socket.socket.shutdown(conn, socket.SHUT_RDWR)
         for _conn, thread in live:
             thread.join()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
