@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -121,6 +122,39 @@ class TestUnreachable:
         assert "UNREACHABLE" in out
         assert "refused the connection" in out
         assert "\033[" not in out
+
+
+class _Terminal(io.StringIO):
+    """Captured output that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+class TestColourOnlyOnATerminal:
+    """--color auto (the default) colours stdout only when it is a terminal, unless NO_COLOR
+    is set; the non-terminal twin is TestUnreachable.test_console_view_of_a_refusal."""
+
+    def test_a_terminal_gets_colour(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+        terminal = _Terminal()
+        monkeypatch.setattr(sys, "stdout", terminal)
+        with refused_port() as port:
+            assert main(["audit", f"127.0.0.1:{port}"]) == 3
+        assert "\033[33mUNREACHABLE\033[0m" in terminal.getvalue()
+
+    @pytest.mark.parametrize(("argv", "env"), [(["--color", "never"], {}), ([], {"NO_COLOR": "1"})])
+    def test_a_terminal_without_colour_when_asked(
+        self, argv: list[str], env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        terminal = _Terminal()
+        monkeypatch.setattr(sys, "stdout", terminal)
+        with refused_port() as port:
+            assert main(["audit", f"127.0.0.1:{port}", *argv]) == 3
+        assert "UNREACHABLE" in terminal.getvalue()
+        assert "\033[" not in terminal.getvalue()
 
 
 class TestBadServerName:

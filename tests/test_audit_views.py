@@ -345,6 +345,18 @@ class TestConsole:
         ):
             assert expected in text
 
+    def test_path_points_at_sent_certificates_and_details_the_others(self) -> None:
+        """A path certificate the server sent points at its entry in the chain; one it did not
+        send (an anchor, an added certificate) is shown in full."""
+        anchor = describe_certificate(RSA_CERT)
+        result = dataclasses.replace(_result(), path_built=(*_result().path_built, anchor))
+        text = render_result(result)
+        path = text[text.index("Path as built (2)") : text.index("Problems")]
+        assert "[0] CN=ec.example  (sent [0])" in path
+        assert "[1] CN=rsa.example\n" in path
+        assert "key        RSA 2048" in path
+        assert "EC secp256r1" not in path
+
     def test_unreachable_result_shows_the_error(self) -> None:
         """An unreachable host shows why, and no chain."""
         text = render_result(_unreachable())

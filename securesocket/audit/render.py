@@ -62,16 +62,16 @@ def _revocation_lines(cert: CertificateRevocationInfo, paint: Painter) -> list[s
         f"  [{cert.depth}] {cert.subject}",
         f"      declared   {', '.join(cert.declared) or 'nothing'}",
     ]
+    more = " " * 17  # continuation lines line up under the value column
     for attempt in cert.attempts:
-        where = attempt.url or attempt.origin
+        where = attempt.url or f"({attempt.origin})"
         took = "" if attempt.latency_ms is None else f" in {attempt.latency_ms:.1f} ms"
-        revoked = ""
+        lines.append(f"      tried      {attempt.method} {where}: {attempt.outcome}{took}")
         if attempt.revocation_time or attempt.revocation_reason:
-            revoked = f" (reason {attempt.revocation_reason}, at {attempt.revocation_time})"
-        lines.append(
-            f"      tried      {attempt.method} via {where}: {attempt.outcome}{took}{revoked}"
-            f" - {attempt.detail}"
-        )
+            reason = attempt.revocation_reason or "no reason given"
+            lines.append(f"{more}revoked at {attempt.revocation_time}, reason {reason}")
+        if attempt.detail:
+            lines.append(f"{more}{attempt.detail}")
     lines.append(f"      decision   {paint(f'{cert.decision}, {verdict}', style)}: {cert.reason}")
     return lines
 
@@ -94,9 +94,9 @@ def render_result(result: AuditResult, *, colour: bool = False) -> str:
     if result.outcome is Outcome.UNREACHABLE or result.outcome is Outcome.INTERNAL_ERROR:
         lines.append(f"  result     {paint(headline, 'yellow')}")
     else:
-        lines.append(
-            f"  result     {paint.status(result.status, headline)} ({result.status.value})"
-        )
+        # The status is the AS3 word; say it only when the headline does not already.
+        status = "" if result.status is CertificateStatus.TRUSTED else f" ({result.status.value})"
+        lines.append(f"  result     {paint.status(result.status, headline)}{status}")
     if result.error is not None:
         lines.append(f"  error      {result.error.reason.value}: {result.error.message}")
         if result.error.trace:
@@ -109,11 +109,17 @@ def render_result(result: AuditResult, *, colour: bool = False) -> str:
         lines += ["", paint(f"Path as built ({len(result.path_built)})", "bold")]
         if not result.path_built:
             lines.append("  (no path to a trust anchor could be built)")
+        # A certificate the server sent is shown in full once, above; the path points at it.
+        sent = {cert.sha256: i for i, cert in enumerate(result.chain_sent)}
         for i, cert in enumerate(result.path_built):
-            lines += _certificate_lines(i, cert, paint)
+            if cert.sha256 in sent:
+                lines.append(f"  [{i}] {paint(cert.subject, 'bold')}  (sent [{sent[cert.sha256]}])")
+            else:
+                lines += _certificate_lines(i, cert, paint)
         lines += ["", paint(f"Problems ({len(result.problems)})", "bold")]
         if not result.problems:
-            lines.append("  none")
+            verdict = "" if result.revocation is None else "; revocation decides, below"
+            lines.append(f"  none on the path{verdict}")
         for problem in result.problems:
             where = "path" if problem.depth is None else f"depth {problem.depth}"
             lines.append(
