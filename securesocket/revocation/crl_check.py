@@ -293,6 +293,7 @@ def check_crls(
     skipped: set[int] = set()
     covered: frozenset[x509.ReasonFlags] = frozenset()
     revoked = False
+    considered: set[int] = set()
     for crl in ctx.crls:
         if crl.crl is None and (crl.origin == "supplied" or crl.url in declared_urls):
             attempts.append(_attempt(crl, Outcome.ERROR, crl.problem or "unusable"))
@@ -317,6 +318,7 @@ def check_crls(
                     continue
             elif crl.issuer != cert.issuer:
                 continue
+            considered.add(id(crl))
             if crl.problem:
                 done.add(id(crl))
                 attempts.append(_attempt(crl, Outcome.ERROR, crl.problem))
@@ -359,7 +361,29 @@ def check_crls(
             attempts.append(_attempt(crl, Outcome.GOOD, f"not listed{via}{scope_note}"))
         if revoked:
             break
+    if not revoked:
+        attempts += _foreign(cert, ctx, declared_urls, considered | done)
     return MethodResult(_verdict(revoked, covered, attempts), tuple(attempts))
+
+
+def _foreign(
+    cert: x509.Certificate, ctx: CrlContext, declared_urls: frozenset[str], seen: set[int]
+) -> list[Attempt]:
+    """ERROR attempts for CRLs fetched from the certificate's own distribution points that
+    turned out to be about someone else: the URL answered, but not with a usable CRL."""
+    return [
+        _attempt(
+            crl,
+            Outcome.ERROR,
+            f"from another issuer than the certificate's ({cert.issuer.rfc4514_string()}) "
+            "or a cRLIssuer it names",
+        )
+        for crl in ctx.crls
+        if crl.url in declared_urls
+        and crl.crl is not None
+        and not crl.is_delta
+        and id(crl) not in seen
+    ]
 
 
 def _verdict(

@@ -1,17 +1,14 @@
-"""Fetching revocation data: the injectable fetcher protocols and the default HTTP fetcher.
+"""Fetching revocation data: the injectable fetcher protocols, the limits, the CRL cache.
 
 # Model
 `CRLFetcher` and `OCSPFetcher` are Protocols with one coroutine each; tests inject fakes that
-count calls and raise faults. `HttpFetcher` implements both with the standard library's urllib,
-run in the default executor so the event loop never blocks. `Fetchers` bundles the two with the
-limits (per-request timeout, overall deadline), the CRL cache and the in-flight table.
+count calls and raise faults. `HttpFetcher` (http_fetcher.py) implements both. `Fetchers`
+bundles the two with the limits (per-request timeout, overall deadline), the CRL cache and the
+in-flight table; `FetchSession` applies them to one `check_revocation` call.
 
 # Rules
-- Only ``http://`` is fetched: ``https://`` would need its own revocation check (a loop) and
-  ``ldap://`` etc. are not supported; both are skipped with the reason, never fetched.
-- A redirect may not change the scheme; a body larger than `max_bytes` is refused.
-- Every failure (DNS, refused, timeout, HTTP status, too large, bad redirect) is a `FetchError`
-  carrying the URL and the reason. Nothing else escapes a fetch.
+- Every failure, whatever an injected fetcher raises, becomes a `FetchError` carrying the URL
+  and the reason (`_guarded`). Nothing else escapes a fetch.
 - Concurrent fetches of the same URL (or the same OCSP request) share one request.
 """
 
@@ -20,22 +17,19 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from http.client import HTTPMessage
-from typing import IO, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from ..exceptions import FetchError
 from .crl import ParsedCrl, load_crl
-from .ocsp import get_url
+from .http_fetcher import DEFAULT_MAX_BYTES, HttpFetcher, scheme_problem
 
 
 __all__ = [
+    "DEFAULT_MAX_BYTES",
     "CRLFetcher",
     "CrlCache",
     "FetchSession",
@@ -45,9 +39,6 @@ __all__ = [
     "default_fetchers",
     "scheme_problem",
 ]
-
-DEFAULT_MAX_BYTES = 64 * 1024 * 1024
-"""Large enough for the biggest public CRLs (a 1,000,000-entry CRL is about 34 MiB)."""
 
 
 @runtime_checkable
@@ -64,115 +55,8 @@ class OCSPFetcher(Protocol):
     async def fetch_ocsp(self, url: str, request: bytes, *, timeout: float) -> bytes: ...
 
 
-def scheme_problem(url: str) -> str | None:
-    """Why `url` will not be fetched, or None for a plain http URL."""
-    scheme = urllib.parse.urlsplit(url).scheme.lower()
-    if scheme == "http":
-        return None
-    if scheme == "https":
-        return "https is not fetched (checking its certificate would need revocation: a loop)"
-    return f"unsupported scheme {scheme or '(none)'!r}"
-
-
-class _SameSchemeRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow redirects only to other http URLs."""
-
-    def redirect_request(  # noqa: PLR0917 - urllib's signature
-        self,
-        req: urllib.request.Request,
-        fp: IO[bytes],
-        code: int,
-        msg: str,
-        headers: HTTPMessage,
-        newurl: str,
-    ) -> urllib.request.Request | None:
-        problem = scheme_problem(newurl)
-        if problem:
-            fp.close()  # urllib closes it only after a redirect is accepted
-            raise FetchError(url=req.full_url, reason=f"redirect to {newurl} refused: {problem}")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-class HttpFetcher:
-    """The default fetcher: urllib (no proxies, http only) in the default executor."""
-
-    def __init__(
-        self, *, max_bytes: int = DEFAULT_MAX_BYTES, user_agent: str = "securesocket"
-    ) -> None:
-        self.max_bytes = max_bytes
-        self.user_agent = user_agent
-        self._opener = urllib.request.build_opener(
-            urllib.request.ProxyHandler({}), _SameSchemeRedirects()
-        )
-
-    async def fetch_crl(self, url: str, *, timeout: float) -> bytes:
-        return await self._run(url, None, None, timeout)
-
-    async def fetch_ocsp(self, url: str, request: bytes, *, timeout: float) -> bytes:
-        small = get_url(url, request)
-        if small is not None:
-            return await self._run(small, None, None, timeout, shown_url=url)
-        return await self._run(url, request, "application/ocsp-request", timeout)
-
-    async def _run(
-        self,
-        url: str,
-        body: bytes | None,
-        content_type: str | None,
-        timeout: float,
-        *,
-        shown_url: str | None = None,
-    ) -> bytes:
-        problem = scheme_problem(url)
-        if problem:
-            raise FetchError(url=url, reason=problem)
-        loop = asyncio.get_running_loop()
-        call = loop.run_in_executor(None, self._blocking, url, body, content_type, timeout)
-        try:
-            # The socket timeout bounds the thread; wait_for bounds us even if DNS hangs.
-            return await asyncio.wait_for(call, timeout + 0.5)
-        except TimeoutError:
-            raise FetchError(
-                url=shown_url or url, reason=f"timed out after {timeout:g} s"
-            ) from None
-
-    def _blocking(
-        self, url: str, body: bytes | None, content_type: str | None, timeout: float
-    ) -> bytes:
-        headers = {"User-Agent": self.user_agent}
-        if content_type:
-            headers["Content-Type"] = content_type
-        request = urllib.request.Request(url, data=body, headers=headers)  # noqa: S310 - http only
-        try:
-            with self._opener.open(request, timeout=timeout) as response:
-                declared = response.headers.get("Content-Length")
-                if declared and declared.isdigit() and int(declared) > self.max_bytes:
-                    raise FetchError(
-                        url=url, reason=f"{declared} bytes exceeds the {self.max_bytes}-byte cap"
-                    )
-                data: bytes = response.read(self.max_bytes + 1)
-        except FetchError:
-            raise
-        except urllib.error.HTTPError as exc:
-            exc.close()  # it holds the connection open
-            raise FetchError(url=url, reason=f"HTTP {exc.code} {exc.reason}") from None
-        except urllib.error.URLError as exc:
-            raise FetchError(url=url, reason=_words(exc.reason)) from None
-        except (TimeoutError, OSError, ValueError) as exc:
-            raise FetchError(url=url, reason=_words(exc)) from None
-        except Exception as exc:  # http.client oddities (BadStatusLine, IncompleteRead, ...)
-            raise FetchError(url=url, reason=_words(exc)) from None
-        if len(data) > self.max_bytes:
-            raise FetchError(url=url, reason=f"body exceeds the {self.max_bytes}-byte cap")
-        return data
-
-
-def _words(reason: object) -> str:
-    if isinstance(reason, TimeoutError):
-        return "timed out"
-    if isinstance(reason, BaseException):
-        return f"{type(reason).__name__}: {reason}" if str(reason) else type(reason).__name__
-    return str(reason)
+def _words(reason: BaseException) -> str:
+    return f"{type(reason).__name__}: {reason}" if str(reason) else type(reason).__name__
 
 
 class CrlCache:
