@@ -267,6 +267,82 @@ class TestRealServer:
         assert "\033[32m" in out
 
 
+class TestTrustOptions:
+    """--servername, --add-cert (DER, chain building) and --trust, each with its failing twin."""
+
+    def test_servername_is_the_name_checked(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A certificate for localhost, served at 127.0.0.1: trusted with --servername
+        localhost, principalMismatch without it (the address is then the name checked)."""
+        with fixture_tls_server(tmp_path, name="localhost") as live:
+            argv = ["audit", f"127.0.0.1:{live.port}", "--trust", "none", "--json"]
+            argv += ["--add-cert", f"{live.anchor_pem}:trusted"]
+            assert main([*argv, "--servername", "localhost"]) == 0
+            named = _json(capsys)
+            assert main(argv) == 1
+            unnamed = _json(capsys)
+        assert (named["status"], named["target"]["server_name"]) == ("trusted", "localhost")  # type: ignore[index]
+        assert unnamed["status"] == "principalMismatch"
+
+    def test_der_intermediate_completes_a_chain_the_server_left_short(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The server sends its leaf alone. The intermediate given as a DER --add-cert (not
+        trusted) lets the path be built: trusted, with the intermediate in the path though not
+        sent. Without it: untrustedSigners."""
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        from securesocket.testing.ca import CA
+        from securesocket.testing.tls_servers import OpenSSLServer
+
+        root = CA(common_name="Short Chain Root")
+        inter = root.create_child_ca(common_name="Short Chain Intermediate")
+        leaf = inter.issue_cert("127.0.0.1")
+        (tmp_path / "root.der").write_bytes(root.cert_der)
+        (tmp_path / "inter.der").write_bytes(inter.certificate.public_bytes(Encoding.DER))
+        with OpenSSLServer(leaf, chain=()) as server:
+            argv = ["audit", f"127.0.0.1:{server.port}", "--trust", "none", "--json"]
+            argv += ["--add-cert", f"{tmp_path / 'root.der'}:trusted"]
+            assert main([*argv, "--add-cert", str(tmp_path / "inter.der")]) == 0
+            helped = _json(capsys)
+            assert main(argv) == 1
+            alone = _json(capsys)
+        assert len(helped["chain_sent"]) == 1  # type: ignore[arg-type]
+        assert [c["subject"] for c in helped["path_built"]] == [  # type: ignore[attr-defined]
+            "CN=127.0.0.1,O=securesocket testing",
+            "CN=Short Chain Intermediate,O=securesocket testing",
+            "CN=Short Chain Root,O=securesocket testing",
+        ]
+        assert (helped["settings"]["added_anchors"], helped["settings"]["added_intermediates"]) == (
+            1,
+            1,
+        )  # type: ignore[index]
+        assert alone["status"] == "untrustedSigners"
+
+    def test_platform_trust_reads_ssl_cert_file_and_certifi_does_not(self, tmp_path: Path) -> None:
+        """In a real process with SSL_CERT_FILE naming the fixture root: --trust platform trusts
+        the server (exit 0); --trust certifi (Mozilla's roots only) does not (exit 1)."""
+        import os
+
+        with fixture_tls_server(tmp_path) as live:
+            env = {**os.environ, "SSL_CERT_FILE": str(live.anchor_pem)}
+            env.pop("SSL_CERT_DIR", None)
+            codes = {}
+            for trust in ("platform", "certifi"):
+                argv = ["audit", f"127.0.0.1:{live.port}", "--trust", trust, "--json"]
+                proc = subprocess.run(
+                    [sys.executable, "-m", "securesocket", *argv, "--revocation", "off"],
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                    check=False,
+                    env=env,
+                )
+                codes[trust] = (proc.returncode, json.loads(proc.stdout)["status"])
+        assert codes == {"platform": (0, "trusted"), "certifi": (1, "untrustedSigners")}
+
+
 class TestMalformedLeaf:
     """A live server whose leaf's subject does not parse (the trust layer still puts that leaf
     in `path`): a verdict about the certificate, never an internal error."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import jsonschema
@@ -12,7 +13,15 @@ import pytest
 from test_audit_support import fixture_tls_server, refused_port, silent_listener
 
 from securesocket.audit.cli import main
-from securesocket.audit.hosts import AuditCall, Progress, completed_keys, thread_mapper
+from securesocket.audit.hosts import (
+    AuditCall,
+    Progress,
+    Summary,
+    completed_keys,
+    run_call,
+    run_hosts,
+    thread_mapper,
+)
 from securesocket.audit.model import AuditResult, Target
 from securesocket.audit.probe import audit_host
 from securesocket.audit.schema import audit_schema
@@ -213,3 +222,50 @@ class TestSharedRevocationSources:
         assert [r.outcome.value for r in results] == ["trusted"] * 4
         decisions = {r.revocation.certificates[0].decision for r in results if r.revocation}
         assert decisions == {"good"}
+
+
+class TestStreaming:
+    def test_each_result_is_written_before_the_next_is_awaited(self, tmp_path: Path) -> None:
+        """One JSON line per host is on disk (flushed) as soon as that host finishes, before
+        the runner asks for the next result: a killed run loses nothing already finished."""
+        import dataclasses
+
+        output = tmp_path / "out.jsonl"
+        with refused_port() as port:
+            template = audit_host("127.0.0.1", port, timeout=2)
+        on_disk_when_asked: list[int] = []
+
+        def mapper(calls: Iterable[AuditCall], _concurrency: int) -> Iterator[AuditResult]:
+            for call in calls:
+                on_disk_when_asked.append(len(output.read_text(encoding="utf-8").splitlines()))
+                yield dataclasses.replace(template, target=call.target)
+
+        targets = [Target("127.0.0.1", port, "127.0.0.1") for port in (1, 2, 3)]
+        summary = Summary(requested=3)
+        with output.open("w", encoding="utf-8") as sink:
+            run_hosts(targets, options={}, concurrency=1, out=sink, summary=summary, mapper=mapper)
+        assert on_disk_when_asked == [0, 1, 2]
+        assert [row["target"]["port"] for row in _lines(output)] == [1, 2, 3]  # type: ignore[index]
+        assert summary.audited == 3
+
+
+class TestPicklable:
+    def test_audit_runs_in_another_process(self) -> None:
+        """`audit_host` and an `AuditCall` travel to a fresh (spawned) process, which audits
+        the host and sends the frozen result back: what a distributed engine needs."""
+        import multiprocessing
+        import pickle
+        from concurrent.futures import ProcessPoolExecutor
+
+        assert pickle.loads(pickle.dumps(audit_host)) is audit_host  # noqa: S301 - our own bytes
+        with refused_port() as port:
+            call = AuditCall(
+                Target("127.0.0.1", port, "127.0.0.1"), (("timeout", 5.0), ("trust", "none"))
+            )
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(1, mp_context=context) as pool:
+                result = pool.submit(run_call, call).result(timeout=60)
+        assert isinstance(result, AuditResult)
+        assert result.target == call.target
+        assert result.error is not None
+        assert result.error.reason.value == "connection-refused"

@@ -284,6 +284,50 @@ class TestRealCatalogue:
             assert "soft-fail 0" not in text
 
 
+class TestRealScenarioOneHost:
+    """One host of the shared catalogue through `main`, human and JSON, as a user would run it:
+    the first scenario whose certificate soft-fail reports revoked (chosen by its expectations,
+    not its name), its anchors and extra certificates passed as DER files."""
+
+    @staticmethod
+    def _argv(live: Any, tmp_path: Path) -> list[str]:
+        argv = ["audit", f"{live.host}:{live.port}", "--servername", live.server_name]
+        argv += ["--trust", "none"]
+        for i, der in enumerate(live.anchors):
+            (tmp_path / f"anchor{i}.der").write_bytes(der)
+            argv += ["--add-cert", f"{tmp_path / f'anchor{i}.der'}:trusted"]
+        for i, der in enumerate(live.extra):
+            (tmp_path / f"extra{i}.der").write_bytes(der)
+            argv += ["--add-cert", str(tmp_path / f"extra{i}.der")]
+        return argv
+
+    def test_revoked_scenario_under_soft_fail_and_off(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Soft-fail: exit 1, revoked, with the revoking attempt shown; off: exit 0, trusted,
+        nothing checked. The JSON agrees with the console."""
+        catalogue = _real_catalogue()
+        revoked = [s for s in catalogue.values() if s.expected["soft-fail"] == R]
+        if not revoked:
+            pytest.skip("the catalogue has no scenario that soft-fail reports revoked")
+        with revoked[0].start() as live:
+            argv = self._argv(live, tmp_path)
+            assert main([*argv, "--revocation", "soft-fail"]) == 1
+            caught = capsys.readouterr().out
+            assert main([*argv, "--revocation", "soft-fail", "--json"]) == 1
+            caught_json = json.loads(capsys.readouterr().out)
+            assert main([*argv, "--revocation", "off"]) == 0
+            missed = capsys.readouterr().out
+        assert "result     NOT-TRUSTED (revoked)" in caught
+        assert ": revoked" in caught
+        assert "revoked at " in caught
+        jsonschema.validate(caught_json, audit_schema())
+        assert caught_json["status"] == "revoked"
+        assert caught_json["revocation"]["accepted"] is False
+        assert "result     TRUSTED\n" in missed
+        assert "decision   unchecked, accepted" in missed
+
+
 @dataclass
 class _CRLScenario:
     """Root → intermediate → leaf, every certificate pointing at a loopback CRL server (or,
