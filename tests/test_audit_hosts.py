@@ -194,6 +194,33 @@ class TestProgress:
         assert "2/2" in loud.getvalue()
 
 
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+class TestProgressThroughMain:
+    @pytest.mark.parametrize("terminal", [True, False])
+    def test_bar_on_a_terminal_stderr_only(
+        self, terminal: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """`--hosts` draws the bar when stderr is a terminal, and never otherwise; the summary
+        is written either way and stdout carries only JSON Lines."""
+        stderr, stdout = (_Terminal() if terminal else io.StringIO()), io.StringIO()
+        monkeypatch.setattr("sys.stderr", stderr)
+        monkeypatch.setattr("sys.stdout", stdout)
+        hosts = tmp_path / "hosts.txt"
+        with refused_port() as first, refused_port() as second:
+            hosts.write_text(f"127.0.0.1:{first}\n127.0.0.1:{second}\n", encoding="utf-8")
+            assert main(["audit", "--hosts", str(hosts)]) == 3
+        assert ("] 2/2 " in stderr.getvalue()) is terminal
+        assert "audited 2 of 2 hosts" in stderr.getvalue()
+        assert [json.loads(line)["outcome"] for line in stdout.getvalue().splitlines()] == [
+            "unreachable",
+            "unreachable",
+        ]
+
+
 class TestSharedRevocationSources:
     def test_concurrent_audits_sharing_a_slow_crl_each_get_an_answer(self) -> None:
         """Hosts audited at once whose leaf points at the same slow CRL all get a decision:
