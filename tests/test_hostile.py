@@ -25,6 +25,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtensionOID
 
+from securesocket import SecureSocket
 from securesocket.exceptions import IOError, SecurityError
 from securesocket.testing import hostile
 from securesocket.testing.ca import CA
@@ -97,12 +98,10 @@ async def _attempt(
     listeners: dict[str, Callable[[Any], None]],
     revocation: str,
 ) -> Outcome:
-    from securesocket import _secure_socket
-
     loop = asyncio.get_running_loop()
     outcome = Outcome()
     loop.set_exception_handler(lambda _loop, context: outcome.loop_errors.append(context))
-    sock = _secure_socket.SecureSocket(trust="none", revocation=revocation)
+    sock = SecureSocket(trust="none", revocation=revocation)
     sock.timeout = timeout_ms
     for anchor in anchors:
         sock.add_binary_chain_building_certificate(anchor, True)
@@ -815,8 +814,6 @@ def test_one_socket_survives_every_hostile_server_then_connects(
 ) -> None:
     """The same SecureSocket meets each hostile server in turn, gets one failure event each,
     and then connects to a good server: no state from a bad attempt poisons the next."""
-    from securesocket import _secure_socket
-
     hostile_servers = [
         GarbageServer(),
         MidRecordServer(),
@@ -829,7 +826,7 @@ def test_one_socket_survives_every_hostile_server_then_connects(
     async def body() -> tuple[list[list[str]], list[str], list[dict[str, Any]]]:
         loop_errors: list[dict[str, Any]] = []
         asyncio.get_running_loop().set_exception_handler(lambda _l, c: loop_errors.append(c))
-        sock = _secure_socket.SecureSocket(trust="none")
+        sock = SecureSocket(trust="none")
         sock.timeout = SHORT_TIMEOUT_MS
         sock.add_binary_chain_building_certificate(der(ca.root), True)
         events: list[str] = []

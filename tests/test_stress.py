@@ -36,7 +36,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from securesocket._secure_socket import SecureSocket
+from securesocket import SecureSocket
 from securesocket.exceptions import IOError, SecurityError
 from securesocket.testing.hostile import (
     GarbageServer,
