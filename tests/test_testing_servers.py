@@ -466,6 +466,32 @@ class TestOpenSSLOCSPResponder:
             good.extensions.get_extension_for_class(x509.OCSPNonce).value.nonce
             == b"0123456789abcdef"
         )
+        assert responder.answered == 3
+        assert responder.openssl_errors == []
+
+    def test_get_requests_and_refusals_come_from_openssl(
+        self, pki: tuple[CA, CA, LeafCert], no_leftover_servers: None
+    ) -> None:
+        """GET works like POST; a request openssl cannot read is malformedRequest; a CA it does
+        not serve gets openssl's own answer."""
+        _root, inter, leaf = pki
+        with OpenSSLOCSPResponder(inter, [leaf]) as responder:
+            encoded = urllib.parse.quote(
+                base64.b64encode(ocsp_request(leaf, inter, None)).decode(), safe=""
+            )
+            with urllib.request.urlopen(responder.url + encoded, timeout=10) as reply:
+                got = ocsp.load_der_ocsp_response(reply.read())
+            garbage = ocsp.load_der_ocsp_response(post(responder.url, b"\x30\x03not"))
+            stranger = CA()
+            foreign = ocsp.load_der_ocsp_response(
+                post(responder.url, ocsp_request(stranger.issue_cert("localhost"), stranger))
+            )
+        assert got.certificate_status is ocsp.OCSPCertStatus.GOOD
+        assert garbage.response_status is ocsp.OCSPResponseStatus.MALFORMED_REQUEST
+        # OpenSSL answers "unknown" for a CA it does not serve (our Python responder: unauthorized).
+        assert foreign.response_status is ocsp.OCSPResponseStatus.SUCCESSFUL
+        assert foreign.certificate_status is ocsp.OCSPCertStatus.UNKNOWN
+        assert len(responder.openssl_errors) == 1  # only the garbage was refused by openssl
 
 
 class TestCRLServer:
@@ -506,7 +532,13 @@ class TestCleanupAndPorts:
         self, pki: tuple[CA, CA, LeafCert], no_leftover_servers: None
     ) -> None:
         _root, inter, leaf = pki
-        servers = [OpenSSLServer(leaf), PythonTLSServer(leaf), OCSPResponder([inter]), CRLServer()]
+        servers = [
+            OpenSSLServer(leaf),
+            PythonTLSServer(leaf),
+            OCSPResponder([inter]),
+            OpenSSLOCSPResponder(inter, [leaf]),
+            CRLServer(),
+        ]
         pids = []
         for server in servers:
             with server:  # type: ignore[attr-defined]
@@ -514,10 +546,17 @@ class TestCleanupAndPorts:
                     pids.append(server.pid)
                 assert server.host == "127.0.0.1"  # type: ignore[attr-defined]
                 assert listening_address(server.port) == "127.0.0.1"  # type: ignore[attr-defined]
+            with pytest.raises(AssertionError, match="nothing listens"):
+                listening_address(server.port)  # type: ignore[attr-defined]
         for pid in pids:
             assert pid is not None
             with pytest.raises(ProcessLookupError):
                 os.kill(pid, 0)
+
+    def test_the_loopback_check_sees_a_wildcard_listener(self) -> None:
+        """The twin: a socket bound to every interface is reported as such, not as loopback."""
+        with socket.create_server(("0.0.0.0", 0)) as wildcard:  # noqa: S104 - the point
+            assert listening_address(wildcard.getsockname()[1]) == "0.0.0.0"
 
     def test_managed_process_that_exits_early_reports_its_output(
         self, no_leftover_servers: None

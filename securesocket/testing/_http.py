@@ -14,16 +14,19 @@ process can take the port while it is held ("responder down").
 
 from __future__ import annotations
 
+import base64
+import binascii
 import socket
 import sys
 import threading
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar, Self
+from typing import ClassVar, Protocol, Self
 
 from ._service import Service
 
 
-__all__ = ["ClosedPort", "LoopbackHTTPServer", "QuietHandler"]
+__all__ = ["ClosedPort", "LoopbackHTTPServer", "OCSPHandler", "QuietHandler"]
 
 HOST = "127.0.0.1"
 
@@ -61,6 +64,34 @@ class QuietHandler(BaseHTTPRequestHandler):
         self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(body)
+
+
+class _AnswersOCSP(Protocol):
+    def respond(self, method: str, body: bytes) -> tuple[int, bytes]: ...
+
+
+class OCSPHandler(QuietHandler):
+    """RFC 6960 over HTTP: POST (DER body) or GET (``/<url-encoded base64 DER>``); the server's
+    owner turns the request bytes into (HTTP status, body) with ``respond(method, body)``."""
+
+    max_request = 65536
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self._answer("POST", self.rfile.read(min(length, self.max_request)))
+
+    def do_GET(self) -> None:
+        encoded = urllib.parse.unquote(self.path.lstrip("/"))
+        try:
+            body = base64.b64decode(encoded, validate=True)
+        except (ValueError, binascii.Error):
+            body = b""  # answered as a malformed request
+        self._answer("GET", body)
+
+    def _answer(self, method: str, body: bytes) -> None:
+        owner: _AnswersOCSP = self.server.owner  # type: ignore[assignment]
+        status, payload = owner.respond(method, body)
+        self.send_body(status, payload, "application/ocsp-response")
 
 
 class LoopbackHTTPServer(Service):

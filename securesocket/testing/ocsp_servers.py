@@ -13,10 +13,8 @@ importable from here).
 
 from __future__ import annotations
 
-import base64
 import datetime as _dt
 import enum
-import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
@@ -25,7 +23,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
-from ._http import LoopbackHTTPServer, QuietHandler
+from ._http import LoopbackHTTPServer, OCSPHandler, QuietHandler
 from ._keys import KeyType, fixed_key
 from ._ocsp import build_response, error_response, find_issuer
 from .ca import CA, LeafCert
@@ -34,7 +32,6 @@ from .ca import CA, LeafCert
 __all__ = ["OCSPFault", "OCSPRequestRecord", "OCSPResponder", "OpenSSLOCSPResponder", "answer"]
 
 UTC = _dt.UTC
-OCSP_RESPONSE_TYPE = "application/ocsp-response"
 
 
 class OCSPFault(enum.Enum):
@@ -83,26 +80,6 @@ class OCSPRequestRecord:
     issuer: str | None
 
 
-class _OCSPHandler(QuietHandler):
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        self._answer("POST", self.rfile.read(min(length, 65536)))
-
-    def do_GET(self) -> None:
-        encoded = urllib.parse.unquote(self.path.lstrip("/"))
-        try:
-            body = base64.b64decode(encoded, validate=True)
-        except ValueError:
-            body = b""
-        self._answer("GET", body)
-
-    def _answer(self, method: str, body: bytes) -> None:
-        owner = self.server.owner
-        assert isinstance(owner, OCSPResponder)  # noqa: S101 - this handler serves only that class
-        status, payload = owner.respond(method, body)
-        self.send_body(status, payload, OCSP_RESPONSE_TYPE)
-
-
 class OCSPResponder(LoopbackHTTPServer):
     """An OCSP responder on 127.0.0.1 for ``cas`` (see the module header).
 
@@ -115,7 +92,7 @@ class OCSPResponder(LoopbackHTTPServer):
         validity: nextUpdate - thisUpdate for fresh answers.
     """
 
-    handler_class: ClassVar[type[QuietHandler]] = _OCSPHandler
+    handler_class: ClassVar[type[QuietHandler]] = OCSPHandler
 
     def __init__(
         self,
