@@ -12,15 +12,17 @@ cryptography's builder and signed with the kit's `sign_builder`.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
@@ -36,6 +38,11 @@ _WINDOWS = {
     "ok": (datetime(2025, 1, 1, tzinfo=UTC), datetime(2035, 1, 1, tzinfo=UTC)),
     "expired": (datetime(2021, 1, 1, tzinfo=UTC), datetime(2029, 1, 1, tzinfo=UTC)),
     "not_yet": (datetime(2031, 1, 1, tzinfo=UTC), datetime(2036, 1, 1, tzinfo=UTC)),
+    # The edges: RFC 5280 §4.1.2.5 makes both ends of the window part of it.
+    "ends_now": (datetime(2025, 1, 1, tzinfo=UTC), AT),
+    "starts_now": (AT, datetime(2035, 1, 1, tzinfo=UTC)),
+    "ended_a_second_ago": (datetime(2025, 1, 1, tzinfo=UTC), AT - timedelta(seconds=1)),
+    "starts_in_a_second": (AT + timedelta(seconds=1), datetime(2035, 1, 1, tzinfo=UTC)),
 }
 _KEY_TYPES = {
     "p256": KeyType.ECDSA_P256,
@@ -79,6 +86,8 @@ class CASpec:
     permitted: tuple[str, ...] = ()
     excluded: tuple[str, ...] = ()
     unknown_critical: bool = False
+    #: An intermediate with its issuer's name and its own key (a key rollover certificate).
+    self_issued: bool = False
 
 
 @dataclass(frozen=True)
@@ -132,6 +141,9 @@ class Built:
 
 
 def _key(role: str, kind: str):  # type: ignore[no-untyped-def]
+    if kind == "p521":  # not a fixture-kit key type; derived the same way
+        seed = hashlib.sha256(f"differential-{role}-p521".encode()).digest()
+        return ec.derive_private_key(int.from_bytes(seed, "big"), ec.SECP521R1())
     key_type = _KEY_TYPES[kind]
     if kind == "rsa1024":
         return fixed_key("weak-leaf", key_type)
@@ -140,9 +152,19 @@ def _key(role: str, kind: str):  # type: ignore[no-untyped-def]
     return fixed_key(f"differential-{role}", key_type)
 
 
+# RSASSA-PSS over SHA-256: the usual parameters, MGF1 over another hash, and no salt.
+_PSS = {
+    "pss": padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32),
+    "pss_mgf1_sha512": padding.PSS(mgf=padding.MGF1(hashes.SHA512()), salt_length=32),
+    "pss_salt0": padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=0),
+}
+
+
 def _hash_for(signer_kind: str, name: str) -> hashes.HashAlgorithm | None:
     if signer_kind == "ed25519":
         return None
+    if name in _PSS:
+        return hashes.SHA256()  # a PSS variant asked of a non-RSA signer: its plain form
     if name == "sha1":
         if signer_kind.startswith("rsa"):
             return hashes.SHA1()  # noqa: S303 - the weak-signature case, on purpose
@@ -222,6 +244,8 @@ def _sign(
     )
     for extension, critical in extensions:
         builder = builder.add_extension(extension, critical=critical)
+    if hash_name in _PSS and signer_kind.startswith("rsa"):
+        return builder.sign(issuer_key, hashes.SHA256(), rsa_padding=_PSS[hash_name])
     cert = sign_builder(builder, issuer_key, _hash_for(signer_kind, hash_name))
     assert isinstance(cert, x509.Certificate)
     return cert
@@ -298,7 +322,7 @@ def build(spec: ChainSpec) -> Built:
     for index, inter in enumerate(spec.intermediates):
         role = f"inter-{index}"
         key = _key(role, inter.key)
-        name = _name(f"Differential Intermediate {index}")
+        name = issuer_name if inter.self_issued else _name(f"Differential Intermediate {index}")
         pool.append(
             _sign(
                 label=role,

@@ -101,7 +101,8 @@ SUBTREES = (
 # absent AKI (both references demand one), an anchor's non-critical basicConstraints or
 # missing keyUsage (real platform roots have them); and, against OpenSSL only, anyEKU on a CA
 # (OpenSSL ignores it), a wrong AKI (OpenSSL filters issuers by it) and cross-signed or
-# look-alike issuers (OpenSSL's builder does not backtrack out of them).
+# look-alike issuers (OpenSSL's builder does not backtrack out of them), and a window that
+# ends at the validation time (OpenSSL treats notAfter as exclusive).
 def _subtree_sets() -> list[tuple[str, ...]]:
     singles = [(n,) for n in SUBTREES]
     pairs = [(a, b) for a in SUBTREES for b in SUBTREES if a < b]
@@ -109,9 +110,16 @@ def _subtree_sets() -> list[tuple[str, ...]]:
 
 
 CA_DEVIATIONS: dict[str, tuple[Any, ...]] = {
-    "key": ("p384", "rsa2048", "rsa1024"),
-    "hash": ("sha384", "sha512", "sha1"),
-    "validity": ("expired", "not_yet"),
+    "key": ("p384", "p521", "rsa2048", "rsa1024"),
+    "hash": ("sha384", "sha512", "sha1", "pss", "pss_mgf1_sha512", "pss_salt0"),
+    "validity": (
+        "expired",
+        "not_yet",
+        "ends_now",
+        "starts_now",
+        "ended_a_second_ago",
+        "starts_in_a_second",
+    ),
     "ca_flag": ("not_ca", "absent"),
     "bc_critical": (False,),
     "path_len": (0, 1, 2),
@@ -120,11 +128,19 @@ CA_DEVIATIONS: dict[str, tuple[Any, ...]] = {
     "permitted": tuple(_subtree_sets()),
     "excluded": tuple(_subtree_sets()),
     "unknown_critical": (True,),
+    "self_issued": (True,),  # for intermediates: a key rollover certificate
 }
 LEAF_DEVIATIONS: dict[str, tuple[Any, ...]] = {
-    "key": ("p384", "rsa2048", "rsa1024"),
-    "hash": ("sha384", "sha512", "sha1"),
-    "validity": ("expired", "not_yet"),
+    "key": ("p384", "p521", "rsa2048", "rsa1024"),
+    "hash": ("sha384", "sha512", "sha1", "pss", "pss_mgf1_sha512", "pss_salt0"),
+    "validity": (
+        "expired",
+        "not_yet",
+        "ends_now",
+        "starts_now",
+        "ended_a_second_ago",
+        "starts_in_a_second",
+    ),
     "sans": (
         (),
         *((n,) for n in SANS),
@@ -157,6 +173,8 @@ def _allowed(field: str, value: Any, *, where: str, with_openssl: bool) -> bool:
         return False
     if with_openssl and where == "leaf" and field == "aki":
         return False
+    if with_openssl and (field, value) == ("validity", "ends_now"):
+        return False  # OpenSSL's notAfter is exclusive (documented divergence)
     return not (with_openssl and where == "pool" and field not in _OPENSSL_ONLY_POOL)
 
 
@@ -367,6 +385,16 @@ class TestRegressions:
         assert verdicts(ChainSpec(intermediates=(bad,))) == (S.INVALID_CHAIN, False, False)
         assert verdicts(ChainSpec(intermediates=(good,))) == (S.TRUSTED, True, True)
 
+    @pytest.mark.parametrize("variant", ["pss_mgf1_sha512", "pss_salt0"])
+    def test_rsa_pss_only_with_the_baseline_parameters(self, variant: str) -> None:
+        """BR §7.1.3.2.1 allows RSASSA-PSS only in three exact encodings (MGF1 over the same
+        hash, salt as long as the hash); cryptography refuses the rest too (OpenSSL does not)."""
+        rsa = I(key="rsa2048")
+        odd = ChainSpec(root=rsa, intermediates=(replace(rsa, hash=variant),))
+        assert verdicts(odd) == (S.INVALID_CHAIN, False, True)
+        usual = ChainSpec(root=rsa, intermediates=(replace(rsa, hash="pss"),))
+        assert verdicts(usual) == (S.TRUSTED, True, True)
+
     def test_empty_subject_needs_a_critical_san(self) -> None:
         """RFC 5280 §4.2.1.6: with an empty subject the subjectAltName MUST be critical."""
         loose = ChainSpec(leaf=LeafSpec(common_name="", san_critical=False))
@@ -564,11 +592,30 @@ class TestDocumentedDivergences:
         assert verdicts(spec) == (S.INVALID, True, False)
         assert verdicts(ChainSpec(leaf=LeafSpec(key_usage="ke")))[0] == S.TRUSTED
 
+    def test_validity_window_includes_both_ends(self) -> None:
+        """RFC 5280 §4.1.2.5: valid from notBefore *through* notAfter, inclusive (cryptography
+        agrees); OpenSSL calls a certificate expired at its notAfter second."""
+        for where in ("root", "leaf"):
+            ends = ChainSpec(**{where: _with(where, validity="ends_now")})
+            starts = ChainSpec(**{where: _with(where, validity="starts_now")})
+            assert verdicts(ends) == (S.TRUSTED, True, False)
+            assert verdicts(starts) == (S.TRUSTED, True, True)
+            # Twins: one second outside the window on either side.
+            gone = ChainSpec(**{where: _with(where, validity="ended_a_second_ago")})
+            early = ChainSpec(**{where: _with(where, validity="starts_in_a_second")})
+            assert verdicts(gone)[0] == (S.EXPIRED if where == "leaf" else S.INVALID_CHAIN)
+            assert verdicts(early)[0] == (S.NOT_YET_VALID if where == "leaf" else S.INVALID_CHAIN)
+
     def test_wildcard_on_a_public_suffix(self) -> None:
         """Known gap: "*.co.uk" matches "foo.co.uk" here as in both references (no public
         suffix list at verification; Chrome has one). BR §3.2.2.6 forbids CAs to issue it."""
         spec = ChainSpec(leaf=LeafSpec(sans=("*.co.uk",)), host="foo.co.uk")
         assert verdicts(spec) == (S.TRUSTED, True, True)
+
+
+def _with(where: str, **changes: Any) -> Any:
+    """The baseline root or leaf spec with `changes`."""
+    return replace(CASpec() if where == "root" else LeafSpec(), **changes)
 
 
 class TestNames:

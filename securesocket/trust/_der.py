@@ -11,7 +11,7 @@ from cryptography import x509
 from cryptography.utils import CryptographyDeprecationWarning
 
 
-__all__ = ["read_tlv", "serial_number", "structure_error"]
+__all__ = ["read_tlv", "serial_number", "signature_algorithm_der", "structure_error"]
 
 _INTEGER = 0x02
 _EXPLICIT_VERSION = 0xA0
@@ -90,3 +90,14 @@ def structure_error(der: bytes) -> str | None:
     if outer_algorithm != inner_algorithm:
         return "signatureAlgorithm differs from the one inside tbsCertificate"
     return None
+
+
+def signature_algorithm_der(cert: x509.Certificate) -> bytes:
+    """The exact DER of the signature AlgorithmIdentifier inside tbsCertificate (the outer
+    one must be identical: `structure_error`). Raises ValueError when it cannot be read."""
+    _, tbs, _ = read_tlv(cert.tbs_certificate_bytes, 0)
+    tag, _, offset = read_tlv(tbs, 0)
+    if tag == _EXPLICIT_VERSION:
+        _, _, offset = read_tlv(tbs, offset)  # the serial after the version
+    _, _, end = read_tlv(tbs, offset)
+    return tbs[offset:end]

@@ -12,7 +12,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import SignatureAlgorithmOID
 
-from ._der import serial_number
+from ._der import serial_number, signature_algorithm_der
 
 
 __all__ = [
@@ -37,7 +37,17 @@ _ALLOWED_SIGNATURES = frozenset(
         SignatureAlgorithmOID.ED25519,
     }
 )
-_ALLOWED_PSS_HASHES = frozenset({"sha256", "sha384", "sha512"})
+# BR §7.1.3.2.1: RSASSA-PSS only with these exact AlgorithmIdentifier encodings (SHA-256,
+# -384 or -512, MGF1 over the same hash, salt as long as the hash). Anything else (MGF1 over
+# another hash, no salt, absent parameters) is refused, as cryptography's verifier does.
+_ALLOWED_PSS_ENCODINGS = frozenset(
+    bytes.fromhex(
+        "304106092a864886f70d01010a3034a00f300d06096086480165030402"
+        + f"0{n}0500a11c301a06092a864886f70d010108300d06096086480165030402"
+        + f"0{n}0500a2030201{salt}"
+    )
+    for n, salt in (("1", "20"), ("2", "30"), ("3", "40"))
+)
 _ALLOWED_CURVES = (ec.SECP256R1, ec.SECP384R1, ec.SECP521R1)
 
 
@@ -49,11 +59,11 @@ def signature_algorithm_error(cert: x509.Certificate) -> str | None:
         return f"signed with {name}, which the webpki profile does not allow"
     if oid == SignatureAlgorithmOID.RSASSA_PSS:
         try:
-            hash_algorithm = cert.signature_hash_algorithm
-        except UnsupportedAlgorithm:
-            hash_algorithm = None
-        if hash_algorithm is None or hash_algorithm.name not in _ALLOWED_PSS_HASHES:
-            return "signed with RSA-PSS over a hash the webpki profile does not allow"
+            encoding = signature_algorithm_der(cert)
+        except ValueError:
+            encoding = b""
+        if encoding not in _ALLOWED_PSS_ENCODINGS:
+            return "signed with RSA-PSS parameters the webpki profile does not allow"
     return None
 
 
