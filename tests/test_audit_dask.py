@@ -56,3 +56,28 @@ def test_unreachable_scheduler_exits_3(tmp_path: Path, capsys: pytest.CaptureFix
         argv = ["audit", "--hosts", str(hosts), "--timeout", "1"]
         assert main([*argv, "--dask", f"tcp://127.0.0.1:{scheduler_port}"]) == 3
     assert "cannot reach the Dask scheduler" in capsys.readouterr().err
+
+
+def test_the_readme_python_example_maps_audit_host_over_a_cluster() -> None:
+    """README's snippet: `client.map(audit_host, hosts, ..., revocation=...)` on a cluster gives
+    one frozen AuditResult per host, in order."""
+    from securesocket.audit import AuditResult, audit_host
+
+    with (
+        refused_port() as first,
+        refused_port() as second,
+        distributed.LocalCluster(
+            processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        futures = client.map(
+            audit_host, ["127.0.0.1", "127.0.0.1"], [first, second], revocation="hard-fail"
+        )
+        results = client.gather(futures)
+    assert all(isinstance(result, AuditResult) for result in results)
+    assert [(r.target.port, r.outcome.value) for r in results] == [
+        (first, "unreachable"),
+        (second, "unreachable"),
+    ]
+    assert {r.settings.revocation for r in results} == {"hard-fail"}

@@ -43,6 +43,7 @@ exit codes:
   4  internal error in securesocket (the trace is in the output), or the fixture catalogue
      cannot be loaded (--matrix)
   With --hosts the largest code that applies to any host or line is returned.
+  130  interrupted (Ctrl-C); with --hosts -o FILE, --resume continues where it stopped.
 """
 
 _OUTCOME_EXIT = {
