@@ -553,10 +553,11 @@ class TestCleanupAndPorts:
             with pytest.raises(ProcessLookupError):
                 os.kill(pid, 0)
 
-    def test_the_loopback_check_sees_a_wildcard_listener(self) -> None:
-        """The twin: a socket bound to every interface is reported as such, not as loopback."""
-        with socket.create_server(("0.0.0.0", 0)) as wildcard:  # noqa: S104 - the point
-            assert listening_address(wildcard.getsockname()[1]) == "0.0.0.0"
+    def test_the_bind_check_tells_addresses_apart(self) -> None:
+        """The twin: a listener on another address is not reported as 127.0.0.1 (127.0.0.2
+        stands in for a wildcard bind, which a test should not open)."""
+        with socket.create_server(("127.0.0.2", 0)) as other:
+            assert listening_address(other.getsockname()[1]) == "127.0.0.2"
 
     def test_managed_process_that_exits_early_reports_its_output(
         self, no_leftover_servers: None
