@@ -541,7 +541,7 @@ class TestCleanupAndPorts:
         ]
         pids = []
         for server in servers:
-            with server:  # type: ignore[attr-defined]
+            with server:
                 if isinstance(server, OpenSSLServer):
                     pids.append(server.pid)
                 assert server.host == "127.0.0.1"  # type: ignore[attr-defined]
