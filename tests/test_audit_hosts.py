@@ -68,11 +68,15 @@ class TestHostList:
         assert "line 3: spaces inside a host: 'not a host'" in err
         assert "line 6: port 70000 is outside 1-65535" in err
         assert "audited 3 of 3 hosts" in err
-        assert _by_key(_lines(output)) == {
+        rows = _lines(output)
+        assert _by_key(rows) == {
             f"127.0.0.1:{live.port}": "trusted",
             f"127.0.0.1:{refused}": "invalid",
             f"127.0.0.1:{silent}": "invalid",
         }
+        reasons = {r["target"]["port"]: (r["error"] or {}).get("reason") for r in rows}  # type: ignore[index, union-attr]
+        # The listener that never answers is cut off by the per-host --timeout.
+        assert reasons == {live.port: None, refused: "connection-refused", silent: "timeout"}
 
     def test_a_line_that_is_not_utf8_is_one_bad_line(
         self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
