@@ -9,7 +9,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
 
 from securesocket.testing import CA, LeafCert
@@ -122,3 +123,76 @@ class RawHTTPServer:
                         conn.sendall(step)
             except OSError:
                 self.cut_off += 1
+
+
+def crl_from(
+    ca: CA,
+    *,
+    at: dt.datetime,
+    number: int,
+    delta_base: int | None = None,
+    changed_since: dt.datetime | None = None,
+    extensions: Sequence[x509.ExtensionType] = (),
+    issuer: x509.Name | None = None,
+    key: ec.EllipticCurvePrivateKey | None = None,
+) -> bytes:
+    """A DER CRL of `ca`'s revocations with extra (non-critical) extensions, optionally in
+    another issuer's name and signed with another key (a separate CRL-signing key)."""
+    signing_key = key if key is not None else ca.private_key
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(issuer if issuer is not None else ca.subject)
+        .last_update(at)
+        .next_update(at + dt.timedelta(days=7))
+        .add_extension(x509.CRLNumber(number), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(signing_key.public_key()),  # type: ignore[arg-type]
+            critical=False,
+        )
+    )
+    if delta_base is not None:
+        builder = builder.add_extension(x509.DeltaCRLIndicator(delta_base), critical=True)
+    for extension in extensions:
+        builder = builder.add_extension(extension, critical=False)
+    for entry in ca.ledger.revoked(by=at, since=changed_since):
+        builder = builder.add_revoked_certificate(entry.to_crl_entry())
+    return der(builder.sign(signing_key, hashes.SHA256()))  # type: ignore[arg-type]
+
+
+def freshest(url: str) -> x509.FreshestCRL:
+    return x509.FreshestCRL(
+        [x509.DistributionPoint([x509.UniformResourceIdentifier(url)], None, None, None)]
+    )
+
+
+def separate_crl_signer(
+    issuer: CA, name: x509.Name, *, crl_url: str | None
+) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    """An end-entity certificate for `name` (another CA's name) with only cRLSign, issued by
+    `issuer`: that CA signs its CRLs with this separate key (PKITS 4.4.19's design)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(issuer.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - dt.timedelta(days=1))
+        .not_valid_after(NOW + dt.timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, False, True, False, False),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.private_key.public_key()),  # type: ignore[arg-type]
+            critical=False,
+        )
+    )
+    if crl_url is not None:
+        point = x509.DistributionPoint([x509.UniformResourceIdentifier(crl_url)], None, None, None)
+        builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
+    cert = builder.sign(issuer.private_key, hashes.SHA256())  # type: ignore[arg-type]
+    issuer.ledger.record_issued(cert)
+    return cert, key

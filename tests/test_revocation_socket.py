@@ -15,6 +15,7 @@ from securesocket.testing import CA, LeafCert
 from securesocket.testing.crl_server import CRLServer
 from securesocket.testing.ocsp_servers import OCSPResponder
 from securesocket.testing.tls_servers import OpenSSLServer
+from tests.test_revocation_related import signer_pki
 
 
 @pytest.fixture
@@ -103,3 +104,52 @@ def test_policy_off_is_airs_hole_and_says_so(servers: tuple[OCSPResponder, CRLSe
     with pytest.raises(CertificateVerificationError, match="revoked"):
         asyncio.run(connect(root, leaf, "soft-fail"))  # the twin: AIR's default, checked
     assert len(responder.requests) == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="SecureSocket does not pass signer_certs (the certificates the server sent that are "
+    "not on the path) nor those certificates to issuer_validator when it calls "
+    "check_revocation (_secure_socket.py, _revocation_step); the revocation layer handles it "
+    "(tests/test_revocation_related.py::test_an_off_path_crl_signer_is_used_and_its_own_crl_fetched)",
+)
+def test_a_crl_signer_the_server_sends_is_used() -> None:
+    """The server sends its intermediate and the separate key that signs the intermediate's
+    CRLs; under require the socket must use that certificate to check the CRL and connect."""
+    with CRLServer() as crls:
+        pki, signer = signer_pki(crls)
+        with OpenSSLServer(pki.leaf, chain=[pki.inter.certificate, signer]) as server:
+
+            async def body() -> SecureSocket:
+                sock = SecureSocket(trust="none", revocation="require")
+                sock.add_binary_chain_building_certificate(pki.root.cert_der, True)
+                try:
+                    await sock.connect("localhost", server.port)
+                finally:
+                    sock.close()
+                return sock
+
+            sock = asyncio.run(body())
+    assert sock.server_certificate_status == CertificateStatus.TRUSTED
+    assert "/signer-status.crl" in crls.requests
+
+
+def test_without_the_signer_the_socket_refuses_the_crl() -> None:
+    """The twin, which holds today: when the server does not send the CRL signer, the CRL
+    cannot be authenticated and require refuses the connection (invalid, not revoked)."""
+    with CRLServer() as crls:
+        pki, _signer = signer_pki(crls)
+        with OpenSSLServer(pki.leaf, chain=[pki.inter.certificate]) as server:
+
+            async def body() -> SecureSocket:
+                sock = SecureSocket(trust="none", revocation="require")
+                sock.add_binary_chain_building_certificate(pki.root.cert_der, True)
+                with pytest.raises(CertificateVerificationError, match="invalid"):
+                    await sock.connect("localhost", server.port)
+                return sock
+
+            sock = asyncio.run(body())
+    assert sock.server_certificate_status == CertificateStatus.INVALID
+    report = sock.revocation_report
+    assert report is not None
+    assert "signature does not verify" in report.certificates[0].attempts[-1].detail

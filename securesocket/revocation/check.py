@@ -44,10 +44,14 @@ CrlInput = bytes | x509.CertificateRevocationList
 OcspInput = bytes | x509_ocsp.OCSPResponse
 
 
-def _crl_urls(cert: x509.Certificate) -> tuple[list[str], list[tuple[str, str]]]:
-    """(http URLs to fetch, (description, why not fetched) for every other distribution point)."""
+def _crl_urls(
+    cert: x509.Certificate | x509.CertificateRevocationList,
+    kind: type[x509.CRLDistributionPoints | x509.FreshestCRL] = x509.CRLDistributionPoints,
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """(http URLs to fetch, (description, why not fetched) for every other distribution point)
+    of the CRL distribution points, or (`kind=FreshestCRL`) of where delta CRLs are published."""
     try:
-        dps = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+        dps = cert.extensions.get_extension_for_class(kind).value
     except x509.ExtensionNotFound:
         return [], []
     fetchable: list[str] = []
@@ -71,6 +75,9 @@ def _declared(cert: x509.Certificate, depth: int) -> tuple[str, ...]:
     fetchable, other = _crl_urls(cert)
     out = [f"ocsp {u}" for u in ocsp_urls(cert)]
     out += [f"crl {u}" for u in fetchable] + [f"crl {d} ({why})" for d, why in other]
+    deltas, other_deltas = _crl_urls(cert, x509.FreshestCRL)
+    out += [f"delta crl {u}" for u in deltas]
+    out += [f"delta crl {d} ({why})" for d, why in other_deltas]
     if depth == 0 and must_staple(cert):
         out.append("must-staple")
     return tuple(out)
@@ -431,19 +438,74 @@ async def _crls(ev: _Evidence, session: FetchSession, depth: int) -> MethodResul
         return MethodResult(
             offline.outcome or (Outcome.SKIPPED if skipped else None), offline.attempts + skipped
         )
-    fetched = await asyncio.gather(*(_fetch_crl(session, u) for u in urls))
-    failures = [f for f in fetched if isinstance(f, Attempt)]
-    crls = [f[0] for f in fetched if not isinstance(f, Attempt)]
-    latency = {f[0].url: f[1] for f in fetched if not isinstance(f, Attempt)}
-    result = ev.crl_result(depth, ev.with_crls(crls), urls)
+    got = await _fetch_all(session, urls)
+    deltas, signers = _related_urls(ev, ev.path[depth], got.crls, set(urls))
+    got = got.merged(await _fetch_all(session, [*deltas, *signers]))
+    # CRLs fetched for a signer are not the certificate's own: no "wrong issuer" complaint.
+    result = ev.crl_result(depth, ev.with_crls(got.crls), [*urls, *deltas])
     attempts = [
-        replace(a, latency_ms=latency.get(a.url)) if a.url in latency else a
+        replace(a, latency_ms=got.latency.get(a.url)) if a.url in got.latency else a
         for a in result.attempts
     ]
     outcome = result.outcome
-    if outcome is None and failures:
+    if outcome is None and got.failures:
         outcome = Outcome.ERROR
-    return MethodResult(outcome, skipped + tuple(failures) + tuple(attempts))
+    return MethodResult(outcome, skipped + tuple(got.failures) + tuple(attempts))
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    """What a round of CRL fetches produced."""
+
+    urls: tuple[str, ...]
+    crls: tuple[ParsedCrl, ...]
+    failures: tuple[Attempt, ...]
+    latency: dict[str | None, float | None]
+
+    def merged(self, other: _Fetched) -> _Fetched:
+        return _Fetched(
+            self.urls + other.urls,
+            self.crls + other.crls,
+            self.failures + other.failures,
+            {**self.latency, **other.latency},
+        )
+
+
+async def _fetch_all(session: FetchSession, urls: Sequence[str]) -> _Fetched:
+    fetched = await asyncio.gather(*(_fetch_crl(session, u) for u in urls))
+    crls = tuple(f[0] for f in fetched if not isinstance(f, Attempt))
+    return _Fetched(
+        tuple(urls),
+        crls,
+        tuple(f for f in fetched if isinstance(f, Attempt)),
+        {f[0].url: f[1] for f in fetched if not isinstance(f, Attempt)},
+    )
+
+
+def _related_urls(
+    ev: _Evidence, cert: x509.Certificate, crls: Sequence[ParsedCrl], seen: set[str]
+) -> tuple[list[str], list[str]]:
+    """One more round, never more (bounded): the delta CRLs named by Freshest CRL (in the
+    certificate or in the base CRLs fetched, RFC 5280 §5.2.6 / §6.3.3 (c)), and the CRLs of
+    off-path certificates that may have signed those CRLs (a separate CRL key, an indirect CRL
+    issuer: their own status is part of §6.3.3 (f))."""
+    deltas: list[str] = []
+    if ev.rules.use_deltas:
+        deltas += _crl_urls(cert, x509.FreshestCRL)[0]
+        for crl in crls:
+            if crl.crl is not None and crl.problem is None:
+                deltas += _crl_urls(crl.crl, x509.FreshestCRL)[0]
+    issuers = {crl.issuer for crl in crls if crl.crl is not None}
+    signers: list[str] = []
+    for signer in ev.ctx.pool:
+        try:
+            if signer.subject in issuers and signer not in ev.path:
+                signers += _crl_urls(signer)[0]
+        except ValueError:
+            continue  # an unreadable candidate signer cannot be used anyway
+    deltas = [u for u in dict.fromkeys(deltas) if u not in seen]
+    seen = seen | set(deltas)
+    return deltas, [u for u in dict.fromkeys(signers) if u not in seen]
 
 
 async def _fetch_crl(session: FetchSession, url: str) -> tuple[ParsedCrl, float | None] | Attempt:
