@@ -185,6 +185,53 @@ def test_rsa_4096_is_available() -> None:
     assert KeyType.ECDSA.value == KeyType.ECDSA_P256.value
 
 
+def test_an_rsa_4096_ca_issues_a_leaf_a_strict_verifier_accepts() -> None:
+    """One real 4096-bit key (generation is slow: the other key sizes are covered above)."""
+    ca = CA(key_type=KeyType.RSA_4096)
+    assert ca.private_key.key_size == 4096  # type: ignore[union-attr]
+    leaf = ca.issue_cert("localhost", not_before=AT - dt.timedelta(days=1))
+    assert verify(ca, leaf)[-1] == ca.certificate
+    with pytest.raises(VerificationError):  # the twin: a 4096-bit CA nobody trusts
+        verify(CA(key=fixed_key("root", KeyType.RSA_2048)), leaf)
+
+
+class TestCrossSigning:
+    """``cross_sign``: the other CA's subject and key, signed by this CA, so that a chain under
+    the other CA reaches this one's root too."""
+
+    def chain(self, cross_not_after: dt.datetime) -> tuple[CA, CA, x509.Certificate, LeafCert]:
+        old, new = CA(common_name="Old root"), CA(common_name="New root")
+        cross = old.cross_sign(new, not_after=cross_not_after)
+        inter = new.create_child_ca(path_length=0)
+        return old, new, cross, inter.issue_cert("localhost", not_before=AT - dt.timedelta(days=1))
+
+    def verify_to(self, anchor: CA, leaf: LeafCert, cross: x509.Certificate) -> int:
+        verifier = (
+            PolicyBuilder()
+            .store(Store([anchor.certificate]))
+            .time(AT)
+            .build_server_verifier(x509.DNSName("localhost"))
+        )
+        return len(verifier.verify(leaf.certificate, [*leaf.intermediates, cross]))
+
+    def test_the_cross_certificate_is_the_other_ca_signed_by_this_one(self) -> None:
+        old, new, cross, leaf = self.chain(AT + dt.timedelta(days=365))
+        assert cross.subject == new.subject
+        assert cross.public_key() == new.certificate.public_key()
+        cross.verify_directly_issued_by(old.certificate)
+        impostor = CA(key=new.private_key, common_name="Old root")  # right name, wrong key
+        with pytest.raises(InvalidSignature):
+            cross.verify_directly_issued_by(impostor.certificate)
+        assert self.verify_to(new, leaf, cross) == 3  # the direct path
+        assert self.verify_to(old, leaf, cross) == 4  # leaf → inter → cross → old root
+
+    def test_an_expired_cross_certificate_leaves_only_the_direct_path(self) -> None:
+        old, new, cross, leaf = self.chain(AT - dt.timedelta(days=1))
+        assert self.verify_to(new, leaf, cross) == 3
+        with pytest.raises(VerificationError):
+            self.verify_to(old, leaf, cross)
+
+
 class TestDeterminism:
     def build(self) -> tuple[bytes, bytes, bytes]:
         root = CA(key=fixed_key("root", KeyType.RSA_2048), serial=1, common_name="Root")
