@@ -233,7 +233,7 @@ PYTHON_SERVER_CASES = ["good", "expired-leaf", "untrusted-root", "rsa-1024-key"]
     [(n, "openssl") for n in SCENARIOS] + [(n, "python") for n in PYTHON_SERVER_CASES],
 )
 def test_s_client_against_the_live_scenario_agrees_on_the_chain(
-    tmp_path: Path, name: str, server: Literal["openssl", "python"]
+    no_leftover_servers: None, tmp_path: Path, name: str, server: Literal["openssl", "python"]
 ) -> None:
     scenario = SCENARIOS[name]
     with scenario.start(server=server) as live:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import subprocess
 import threading
 import urllib.request
 from collections.abc import Callable
@@ -58,7 +59,9 @@ def test_ocsp_and_crl_servers(
 
 
 @pytest.mark.parametrize("live_scenario", ["good", "wrong-host"], indirect=True)
-def test_live_scenario_by_indirect_parametrization(live_scenario: LiveScenario) -> None:
+def test_live_scenario_by_indirect_parametrization(
+    no_leftover_servers: None, live_scenario: LiveScenario
+) -> None:
     pem = b"".join(
         c.public_bytes(serialization.Encoding.PEM) for c in live_scenario.materials.trusted
     )
@@ -92,3 +95,31 @@ def test_no_leftover_servers_notices_a_leaked_thread(
     finally:
         release.set()
         leak.join()
+
+
+def test_live_scenario_without_a_scenario_name_is_a_usage_error() -> None:
+    from securesocket.testing import pytest_plugin
+
+    class Unparametrized:
+        param = "no-such-scenario"
+
+    fixture = pytest_plugin.live_scenario.__wrapped__  # type: ignore[attr-defined]
+    with pytest.raises(pytest.UsageError, match="parametrize live_scenario"):
+        next(fixture(Unparametrized()))
+    with pytest.raises(pytest.UsageError, match="good"):  # it lists the names it knows
+        next(fixture(object()))
+
+
+def test_no_leftover_servers_notices_a_leaked_child_process() -> None:
+    """The twin of the thread check: a child process left running fails the test."""
+    from securesocket.testing import pytest_plugin
+
+    generator = pytest_plugin.no_leftover_servers.__wrapped__()  # type: ignore[attr-defined]
+    next(generator)
+    child = subprocess.Popen(["sleep", "30"])
+    try:
+        with pytest.raises(pytest.fail.Exception, match=rf"processes \[{child.pid}\]"):
+            next(generator)
+    finally:
+        child.kill()
+        child.wait()
