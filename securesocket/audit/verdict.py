@@ -1,10 +1,10 @@
 """The verdict on what a server showed: the same trust and revocation code `SecureSocket` runs.
 
 `judge` builds the path with `trust.ChainVerifier` (the socket's verify callback), then, only on a
-path that is otherwise valid, runs `revocation.check_revocation` with the staple, exactly as the
-socket does after its handshake (see docs/CONTRACTS.md: chain problems take precedence and are the
-same under every policy). Verifiers are cached per trust setting, so thousands of hosts share
-one parse of the roots.
+path that is otherwise valid, runs `revocation.check_revocation` with the staple, as the socket
+does after its handshake (see docs/CONTRACTS.md: chain problems take precedence and are the same
+under every policy), plus the off-path certificates as `signer_certs`, as the contract asks.
+Verifiers are cached per trust setting, so thousands of hosts share one parse of the roots.
 """
 
 from __future__ import annotations
@@ -107,12 +107,18 @@ def judge(
     report: RevocationReport | None = None
     status = verification.status
     if verification.trusted:
+        # docs/CONTRACTS.md: the certificates off the path (sent or added) may have signed a
+        # CRL (a separate CRL-signing key, an indirect CRL issuer); without them such CRLs
+        # cannot be authenticated and a strict policy refuses a certificate that is fine.
+        on_path = {cert.tbs_certificate_bytes for cert in path}
+        pool = (*presented[1:], *(x509.load_der_x509_certificate(der) for der in extra))
         report = _run_revocation(
             path,
             policy=RevocationPolicy(revocation),
             at=at,
             staple=staple,
-            issuer_validator=verifier.issuer_validator(at),
+            issuer_validator=verifier.issuer_validator(at, presented[1:]),
+            signer_certs=tuple(c for c in pool if c.tbs_certificate_bytes not in on_path),
             timeout=timeout,
         )
         status = CertificateStatus.TRUSTED if report.accepted else report.status
@@ -138,6 +144,7 @@ def _run_revocation(
     at: datetime | None,
     staple: bytes | None,
     issuer_validator: Callable[[x509.Certificate], bool],
+    signer_certs: tuple[x509.Certificate, ...],
     timeout: float,
 ) -> RevocationReport:
     async def bounded() -> RevocationReport:
@@ -148,6 +155,7 @@ def _run_revocation(
                 at=at,
                 staple=staple,
                 issuer_validator=issuer_validator,
+                signer_certs=signer_certs,
                 fetchers=_fetchers(timeout),
             ),
             timeout=max(timeout, 0.001),
