@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509 import ocsp
 
 from securesocket.testing import CA, LeafCert
@@ -196,3 +196,65 @@ def separate_crl_signer(
     cert = builder.sign(issuer.private_key, hashes.SHA256())  # type: ignore[arg-type]
     issuer.ledger.record_issued(cert)
     return cert, key
+
+
+def _tlv(tag: int, content: bytes) -> bytes:
+    size = len(content)
+    if size < 0x80:
+        return bytes([tag, size]) + content
+    octets = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(octets)]) + octets + content
+
+
+def _children(der_bytes: bytes) -> list[bytes]:
+    """The encoded TLVs inside the outermost TLV of `der_bytes`."""
+
+    def header(at: int) -> tuple[int, int]:
+        first = der_bytes[at + 1]
+        if first < 0x80:
+            return at + 2, first
+        count = first & 0x7F
+        return at + 2 + count, int.from_bytes(der_bytes[at + 2 : at + 2 + count], "big")
+
+    start, size = header(0)
+    out, at = [], start
+    while at < start + size:
+        body, length = header(at)
+        out.append(der_bytes[at : body + length])
+        at = body + length
+    return out
+
+
+def pss_signed(
+    response: ocsp.OCSPResponse,
+    key: rsa.RSAPrivateKey,
+    *,
+    hash_algorithm: hashes.HashAlgorithm,
+    mgf_hash: hashes.HashAlgorithm,
+    salt_length: int,
+) -> bytes:
+    """`response` re-signed with RSASSA-PSS (cryptography's OCSP builder signs PKCS#1 v1.5 only):
+    the signatureAlgorithm comes from a throwaway PSS-signed certificate, so its parameters are
+    encoded by cryptography, not by hand."""
+    pss = padding.PSS(mgf=padding.MGF1(mgf_hash), salt_length=salt_length)
+    throwaway = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([]))
+        .issuer_name(x509.Name([]))
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(NOW)
+        .not_valid_after(NOW + dt.timedelta(days=1))
+        .sign(key, hash_algorithm, rsa_padding=pss)
+    )
+    algorithm_id = _children(der(throwaway))[1]
+    tbs = response.tbs_response_bytes
+    signature = key.sign(tbs, pss, hash_algorithm)
+    outer = _children(der(response))  # responseStatus, [0] responseBytes
+    response_bytes = _children(outer[1])[0]  # SEQUENCE { responseType, response OCTET STRING }
+    response_type, wrapped = _children(response_bytes)
+    basic = _children(wrapped)[0]
+    rest = b"".join(_children(basic)[3:])  # [0] certs, when present
+    new_basic = _tlv(0x30, tbs + algorithm_id + _tlv(0x03, b"\x00" + signature) + rest)
+    new_bytes = _tlv(0x30, response_type + _tlv(0x04, new_basic))
+    return _tlv(0x30, outer[0] + _tlv(0xA0, new_bytes))

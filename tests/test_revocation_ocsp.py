@@ -8,7 +8,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509 import ocsp
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import NameOID, SignatureAlgorithmOID
 
 from securesocket.revocation import Outcome, RevocationRules, evaluate_offline
 from securesocket.revocation.ocsp import (
@@ -19,8 +19,8 @@ from securesocket.revocation.ocsp import (
     must_staple,
     ocsp_urls,
 )
-from securesocket.testing import CA
-from tests.revocation_helpers import NOW, Pki, der, make_pki
+from securesocket.testing import CA, KeyType
+from tests.revocation_helpers import NOW, Pki, der, make_pki, pss_signed
 
 
 RULES = RevocationRules()
@@ -234,3 +234,73 @@ def test_aia_urls_and_must_staple_detection() -> None:
     plain = make_pki()
     assert ocsp_urls(plain.leaf.certificate) == []
     assert not must_staple(plain.leaf.certificate)
+
+
+@pytest.fixture(scope="module")
+def rsa_pki() -> Pki:
+    root = CA(key_type=KeyType.RSA_2048)
+    inter = root.create_child_ca(key_type=KeyType.RSA_2048)
+    return Pki(root, inter, inter.issue_cert("localhost"))
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "salt"),
+    [(hashes.SHA256(), 32), (hashes.SHA384(), 48), (hashes.SHA512(), 0), (hashes.SHA256(), 222)],
+)
+def test_rsa_pss_signed_responses_are_verified(
+    rsa_pki: Pki, algorithm: hashes.HashAlgorithm, salt: int
+) -> None:
+    good = pss_signed(
+        rsa_pki.inter.ocsp_response(rsa_pki.leaf, at=NOW, status="good"),
+        rsa_pki.inter.private_key,  # type: ignore[arg-type]
+        hash_algorithm=algorithm,
+        mgf_hash=algorithm,
+        salt_length=salt,
+    )
+    revoked = pss_signed(
+        rsa_pki.inter.ocsp_response(rsa_pki.leaf, at=NOW, status="revoked"),
+        rsa_pki.inter.private_key,  # type: ignore[arg-type]
+        hash_algorithm=algorithm,
+        mgf_hash=algorithm,
+        salt_length=salt,
+    )
+    assert ocsp.load_der_ocsp_response(good).signature_algorithm_oid == (
+        SignatureAlgorithmOID.RSASSA_PSS
+    )
+    assert judge(rsa_pki, good)[0] is Outcome.GOOD
+    assert judge(rsa_pki, revoked)[0] is Outcome.REVOKED
+
+
+def test_rsa_pss_failures_are_refused(rsa_pki: Pki) -> None:
+    """Twins of the above: a flipped signature bit, another key, and an MGF1 hash that differs
+    from the message hash (not supported: it fails closed) are all errors, never good."""
+    response = rsa_pki.inter.ocsp_response(rsa_pki.leaf, at=NOW, status="good")
+    sha256 = hashes.SHA256()
+
+    def signed(key: object, mgf: hashes.HashAlgorithm = sha256) -> bytearray:
+        return bytearray(
+            pss_signed(response, key, hash_algorithm=sha256, mgf_hash=mgf, salt_length=32)  # type: ignore[arg-type]
+        )
+
+    tampered = signed(rsa_pki.inter.private_key)
+    tampered[-5] ^= 0x01  # inside the signature BIT STRING (no certificates follow it)
+    stranger = signed(CA(key_type=KeyType.RSA_2048).private_key)
+    mixed = signed(rsa_pki.inter.private_key, hashes.SHA384())
+    for data in (tampered, stranger, mixed):
+        outcome, detail = judge(rsa_pki, bytes(data))
+        assert outcome is Outcome.ERROR
+        assert "RSA-PSS signature does not verify" in detail
+
+
+def test_rsa_pss_from_an_ec_signer_is_refused(pki: Pki) -> None:
+    """An RSA-PSS algorithm identifier on a response whose signer has an EC key."""
+    rsa_signed = pss_signed(
+        pki.inter.ocsp_response(pki.leaf, at=NOW),
+        CA(key_type=KeyType.RSA_2048).private_key,  # type: ignore[arg-type]
+        hash_algorithm=hashes.SHA256(),
+        mgf_hash=hashes.SHA256(),
+        salt_length=32,
+    )
+    outcome, detail = judge(pki, rsa_signed)
+    assert outcome is Outcome.ERROR
+    assert "does not match" in detail

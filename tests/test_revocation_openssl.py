@@ -10,10 +10,14 @@ import datetime as dt
 import select
 import shutil
 import socket
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.x509 import ocsp as x509_ocsp
+from cryptography.x509.oid import SignatureAlgorithmOID
 from OpenSSL import SSL
 
 from securesocket import CertificateStatus
@@ -27,8 +31,11 @@ from securesocket.revocation import (
     check_revocation,
     evaluate_offline,
 )
-from securesocket.testing import CA, LeafCert
+from securesocket.revocation.ocsp import build_request, judge_response
+from securesocket.testing import CA, KeyType, LeafCert
+from securesocket.testing._keys import private_key_pem
 from securesocket.testing.ocsp_servers import OpenSSLOCSPResponder
+from securesocket.testing.openssl_ocsp import _index_line
 from securesocket.testing.tls_servers import OpenSSLServer
 from tests.revocation_helpers import NOW, der
 
@@ -38,6 +45,7 @@ pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="no open
 # `openssl ocsp` picks its port when it starts, after the certificates exist: their AIA names
 # this placeholder and the fetcher below sends the request to the real responder instead.
 PLACEHOLDER = "http://ocsp.invalid/"
+RULES = RevocationRules()
 
 
 class ToResponder:
@@ -189,3 +197,64 @@ def test_no_staple_from_s_server_fails_must_staple(openssl_lab: OpenSSLLab) -> N
     )
     assert soft.status is CertificateStatus.INVALID
     assert "Must-Staple" in soft.certificates[0].reason
+
+
+@pytest.fixture(scope="module")
+def rsa_lab() -> tuple[CA, LeafCert, LeafCert]:
+    root = CA(key_type=KeyType.RSA_2048)
+    inter = root.create_child_ca(key_type=KeyType.RSA_2048)
+    good, revoked = inter.issue_cert("localhost"), inter.issue_cert("localhost")
+    inter.revoke(revoked, at=NOW - dt.timedelta(hours=1))
+    return inter, good, revoked
+
+
+def openssl_answer(inter: CA, leaf: LeafCert, options: list[str], folder: Path) -> bytes:
+    """A response from ``openssl ocsp`` (index mode, one request) signed by the issuer."""
+    (folder / "index.txt").write_text(_index_line(leaf.certificate, inter) + "\n")
+    (folder / "ca.pem").write_bytes(inter.cert_pem.bytes())
+    (folder / "key.pem").write_bytes(private_key_pem(inter.private_key))
+    (folder / "request.der").write_bytes(build_request(leaf.certificate, inter.certificate))
+    argv = [
+        "openssl", "ocsp", "-index", "index.txt", "-CA", "ca.pem", "-rsigner", "ca.pem",
+        "-rkey", "key.pem", "-reqin", "request.der", "-respout", "response.der", *options,
+    ]  # fmt: skip
+    subprocess.run(argv, cwd=folder, capture_output=True, timeout=30, check=True)
+    return (folder / "response.der").read_bytes()
+
+
+PSS = ["-rsigopt", "rsa_padding_mode:pss"]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [PSS, [*PSS, "-rmd", "sha384", "-rsigopt", "rsa_pss_saltlen:max"]],
+    ids=["sha256", "sha384-max-salt"],
+)
+@pytest.mark.parametrize("which", ["good", "revoked"])
+def test_openssl_rsa_pss_responses(
+    rsa_lab: tuple[CA, LeafCert, LeafCert], options: list[str], which: str, tmp_path: Path
+) -> None:
+    inter, good, revoked = rsa_lab
+    leaf = good if which == "good" else revoked
+    data = openssl_answer(inter, leaf, options, tmp_path)
+    assert x509_ocsp.load_der_ocsp_response(data).signature_algorithm_oid == (
+        SignatureAlgorithmOID.RSASSA_PSS
+    )
+    attempt = judge_response(
+        data, leaf.certificate, inter.certificate, at=dt.datetime.now(dt.UTC), rules=RULES
+    )
+    assert attempt.outcome is (Outcome.GOOD if which == "good" else Outcome.REVOKED), attempt.detail
+
+
+def test_openssl_rsa_pss_with_another_mgf1_hash_fails_closed(
+    rsa_lab: tuple[CA, LeafCert, LeafCert], tmp_path: Path
+) -> None:
+    inter, good, _revoked = rsa_lab
+    data = openssl_answer(
+        inter, good, [*PSS, "-rmd", "sha512", "-rsigopt", "rsa_mgf1_md:sha256"], tmp_path
+    )
+    attempt = judge_response(
+        data, good.certificate, inter.certificate, at=dt.datetime.now(dt.UTC), rules=RULES
+    )
+    assert attempt.outcome is Outcome.ERROR
+    assert "RSA-PSS signature does not verify" in attempt.detail

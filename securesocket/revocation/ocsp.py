@@ -19,7 +19,11 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
-from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
+from cryptography.x509.oid import (
+    AuthorityInformationAccessOID,
+    ExtendedKeyUsageOID,
+    SignatureAlgorithmOID,
+)
 
 from ._freshness import staleness
 from ._signature import directly_issued, signature_problem
@@ -116,12 +120,15 @@ def _names_signer(response: ocsp.OCSPResponse, candidate: x509.Certificate) -> b
 
 
 def _signature_ok(response: ocsp.OCSPResponse, signer: x509.Certificate) -> str | None:
+    oid = response.signature_algorithm_oid
+    # cryptography cannot name the hash of an RSA-PSS signature here; _signature tries them.
+    pss = oid == SignatureAlgorithmOID.RSASSA_PSS
     return signature_problem(
         signer.public_key(),
         response.signature,
         response.tbs_response_bytes,
-        response.signature_hash_algorithm,
-        response.signature_algorithm_oid,
+        None if pss else response.signature_hash_algorithm,
+        oid,
     )
 
 
