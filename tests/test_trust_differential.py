@@ -227,10 +227,15 @@ def chain_specs(draw: st.DrawFn, *, with_openssl: bool) -> ChainSpec:
 
 
 def _cryptography_refuses_the_constraints(spec: ChainSpec) -> bool:
-    """cryptography refuses every leading-dot DNS subtree as malformed; we read it
-    (documented divergence, TestDocumentedDivergences.test_leading_dot_dns_subtree)."""
+    """Documented divergences (TestDocumentedDivergences) cryptography's verdict cannot be
+    compared under: it refuses every leading-dot DNS subtree as malformed (we read it), and
+    counts key-rollover (self-issued) certificates against pathLenConstraint (RFC 5280 does
+    not)."""
     cas = (spec.root, *spec.intermediates)
-    return any(n.startswith(".") for ca in cas for n in (*ca.permitted, *ca.excluded))
+    if any(n.startswith(".") for ca in cas for n in (*ca.permitted, *ca.excluded)):
+        return True
+    rollover = any(ca.self_issued for ca in spec.intermediates)
+    return rollover and any(ca.path_len is not None for ca in cas)
 
 
 def _explain(spec: ChainSpec, verdict: Any, reference: str, reason: str | None) -> str:
@@ -591,6 +596,14 @@ class TestDocumentedDivergences:
         spec = ChainSpec(leaf=LeafSpec(key_usage="crl_only"))
         assert verdicts(spec) == (S.INVALID, True, False)
         assert verdicts(ChainSpec(leaf=LeafSpec(key_usage="ke")))[0] == S.TRUSTED
+
+    def test_key_rollover_certificate_and_path_length(self) -> None:
+        """RFC 5280 §6.1.4 (l): a self-issued certificate (the CA's own name, a new key) does
+        not count against pathLenConstraint; OpenSSL agrees, cryptography counts it."""
+        spec = ChainSpec(root=I(path_len=0), intermediates=(I(self_issued=True),))
+        assert verdicts(spec) == (S.TRUSTED, False, True)
+        # Twin: an intermediate that is not self-issued does count.
+        assert verdicts(replace(spec, intermediates=(I(),))) == (S.INVALID_CHAIN, False, False)
 
     def test_validity_window_includes_both_ends(self) -> None:
         """RFC 5280 §4.1.2.5: valid from notBefore *through* notAfter, inclusive (cryptography
