@@ -20,6 +20,7 @@ audit matrix (tests/test_audit_matrix.py) runs all four policies through SecureS
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import subprocess
@@ -68,6 +69,12 @@ OPENSSL_ERRORS: dict[int, tuple[CertificateStatus, CertificateStatus]] = {
     68: (S.INVALID, S.INVALID_CHAIN),  # signature digest too weak
     79: (S.INVALID_CHAIN, S.INVALID_CHAIN),  # invalid CA certificate (basicConstraints)
 }
+
+
+@functools.cache
+def offline(name: str) -> Materials:
+    """The scenario's materials at `VERIFICATION_TIME` (built once: several tests read them)."""
+    return SCENARIOS[name].materials()
 
 
 def status_from_openssl(code: int, depth: int) -> CertificateStatus:
@@ -178,7 +185,7 @@ def test_openssl_verify_agrees_on_the_chain(tmp_path: Path, name: str) -> None:
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_openssl_verify_with_crls_agrees_with_require(tmp_path: Path, name: str) -> None:
     """With every reachable CRL and -crl_check_all, openssl is the "require" policy for CRLs."""
-    reason = crl_oracle_skip_reason(SCENARIOS[name].materials())
+    reason = crl_oracle_skip_reason(offline(name))
     if reason is not None:
         pytest.skip(reason)
     assert run_verify(tmp_path, name, crl_check=True) is SCENARIOS[name].expected["require"]
@@ -186,7 +193,7 @@ def test_openssl_verify_with_crls_agrees_with_require(tmp_path: Path, name: str)
 
 def test_the_crl_oracle_judges_the_crl_scenarios() -> None:
     """Guard against the skip rule silently skipping what it exists to check."""
-    judged = {n for n, s in SCENARIOS.items() if crl_oracle_skip_reason(s.materials()) is None}
+    judged = {n for n in SCENARIOS if crl_oracle_skip_reason(offline(n)) is None}
     assert {"good", "revoked-by-crl", "revoked-intermediate", "stale-crl", "crl-server-down",
             "crl-garbage", "no-revocation-info", "ocsp-responder-down"} <= judged  # fmt: skip
     assert "revoked-by-ocsp" not in judged
@@ -287,7 +294,7 @@ def ocsp_only_scenarios() -> list[str]:
     """Revocation scenarios whose leaf's only source is the live OCSP responder."""
     names = []
     for name, scenario in SCENARIOS.items():
-        m = scenario.materials()
+        m = offline(name)
         leaf = m.leaf.certificate
         if (
             scenario.kind == "revocation"
@@ -346,7 +353,7 @@ def test_openssl_ocsp_client_agrees_with_hard_fail(tmp_path: Path, name: str) ->
 def respin(tmp_path: Path, name: str, index: int) -> str:
     """``openssl ocsp -respin`` on a committed answer about the leaf (index 0)."""
     directory = FIXTURES / name
-    m = SCENARIOS[name].materials()
+    m = offline(name)
     (tmp_path / "issuer.pem").write_bytes(pem(m.sent[:1]))
     result = subprocess.run(
         ["openssl", "ocsp", "-respin", str(directory / "ocsp" / f"{index}.der"),

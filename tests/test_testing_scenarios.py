@@ -383,7 +383,7 @@ class TestLive:
                 else:
                     assert live.ocsp_responder.delay > client_timeout
                     with pytest.raises(TimeoutError):
-                        urllib.request.urlopen(post, timeout=0.5)
+                        urllib.request.urlopen(post, timeout=0.2)
         assert capfd.readouterr().err == ""
 
     def test_python_server_refuses_staple_scenarios(self) -> None:
