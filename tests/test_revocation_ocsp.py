@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import datetime as dt
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509 import ocsp
-from cryptography.x509.oid import NameOID, SignatureAlgorithmOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, SignatureAlgorithmOID
 
-from securesocket.revocation import Outcome, RevocationRules, evaluate_offline
+from securesocket.revocation import (
+    Fetchers,
+    Outcome,
+    RevocationPolicy,
+    RevocationRules,
+    check_revocation,
+    evaluate_offline,
+)
 from securesocket.revocation.ocsp import (
     MAX_GET_URL_BYTES,
     build_request,
@@ -19,7 +28,7 @@ from securesocket.revocation.ocsp import (
     must_staple,
     ocsp_urls,
 )
-from securesocket.testing import CA, KeyType
+from securesocket.testing import CA, KeyType, LeafCert
 from tests.revocation_helpers import NOW, Pki, der, make_pki, pss_signed
 
 
@@ -304,3 +313,129 @@ def test_rsa_pss_from_an_ec_signer_is_refused(pki: Pki) -> None:
     outcome, detail = judge(pki, rsa_signed)
     assert outcome is Outcome.ERROR
     assert "does not match" in detail
+
+
+def delegate_without_nocheck(pki: Pki, ocsp_url: str | None = None) -> LeafCert:
+    return pki.inter.issue_cert(
+        common_name="Delegated responder without nocheck",
+        extended_key_usage=(ExtendedKeyUsageOID.OCSP_SIGNING,),
+        ocsp_url=ocsp_url,
+        crl_url=None,
+    )
+
+
+def test_delegate_without_nocheck_proven_by_an_ocsp_answer_from_the_issuer(pki: Pki) -> None:
+    """No CRL covers the responder, but the issuer itself answered "good" about it."""
+    delegate = delegate_without_nocheck(pki)
+    about_leaf = der(pki.inter.ocsp_response(pki.leaf, at=NOW, responder=delegate))
+    about_delegate = der(pki.inter.ocsp_response(delegate, at=NOW))
+    root_crl = [der(pki.root.crl(at=NOW))]
+    proven = evaluate_offline(
+        pki.path,
+        policy="require",
+        at=NOW,
+        ocsp_responses=[about_leaf, about_delegate],
+        crls=root_crl,
+    )
+    assert proven.accepted, proven.summary
+    assert proven.certificates[0].attempts[0].outcome is Outcome.GOOD
+    unproven = evaluate_offline(
+        pki.path, policy="require", at=NOW, ocsp_responses=[about_leaf], crls=root_crl
+    )
+    assert not unproven.accepted
+    assert "has no CRL saying it is not revoked" in unproven.certificates[0].attempts[0].detail
+
+
+def test_delegate_without_nocheck_vouching_for_itself_is_refused(pki: Pki) -> None:
+    """The answer about the responder is signed by the responder: one level only, no loop."""
+    delegate = delegate_without_nocheck(pki)
+    about_leaf = der(pki.inter.ocsp_response(pki.leaf, at=NOW, responder=delegate))
+    self_signed = der(pki.inter.ocsp_response(delegate, at=NOW, responder=delegate))
+    report = evaluate_offline(
+        pki.path,
+        policy="require",
+        at=NOW,
+        ocsp_responses=[about_leaf, self_signed],
+        crls=[der(pki.root.crl(at=NOW))],
+    )
+    assert not report.accepted
+    detail = report.certificates[0].attempts[0].detail
+    assert "OCSP about the responder" in detail
+    assert "its status is unknown" in detail
+
+
+def test_delegate_revoked_by_ocsp_or_by_crl_is_refused(pki: Pki) -> None:
+    delegate = delegate_without_nocheck(pki)
+    about_leaf = der(pki.inter.ocsp_response(pki.leaf, at=NOW, responder=delegate))
+    good_about_delegate = der(pki.inter.ocsp_response(delegate, at=NOW))
+    pki.inter.revoke(delegate, at=NOW - dt.timedelta(hours=1))
+    revoked_about_delegate = der(pki.inter.ocsp_response(delegate, at=NOW))
+    by_ocsp = evaluate_offline(
+        pki.path,
+        policy="soft-fail",
+        at=NOW,
+        ocsp_responses=[about_leaf, revoked_about_delegate],
+        crls=[der(pki.root.crl(at=NOW))],
+    )
+    assert "is itself revoked (OCSP)" in by_ocsp.certificates[0].attempts[0].detail
+    # A CRL listing the responder wins over an older OCSP "good" about it (the leaf itself is
+    # then settled by the same CRL, which does not list it).
+    by_crl = evaluate_offline(
+        pki.path,
+        policy="require",
+        at=NOW,
+        ocsp_responses=[about_leaf, good_about_delegate],
+        crls=pki.good_crls(),
+    )
+    first, second = by_crl.certificates[0].attempts
+    assert (first.method.value, first.outcome) == ("ocsp", Outcome.ERROR)
+    assert "is itself revoked" in first.detail
+    assert "(OCSP)" not in first.detail
+    assert (second.method.value, second.outcome) == ("crl", Outcome.GOOD)
+
+
+class DelegatingResponder:
+    """Answers about the leaf with the delegate's signature and about the delegate with the
+    issuer's own (or the delegate's, `self_vouching`): an injected OCSP fetcher."""
+
+    def __init__(self, pki: Pki, delegate: LeafCert, *, self_vouching: bool = False) -> None:
+        self.pki, self.delegate, self.self_vouching = pki, delegate, self_vouching
+        self.asked: list[int] = []
+
+    async def fetch_ocsp(self, url: str, request: bytes, *, timeout: float) -> bytes:
+        serial = ocsp.load_der_ocsp_request(request).serial_number
+        self.asked.append(serial)
+        if serial == self.delegate.certificate.serial_number and not self.self_vouching:
+            return der(self.pki.inter.ocsp_response(self.delegate.certificate, at=NOW))
+        target = self.pki.leaf if serial == self.pki.leaf.certificate.serial_number else None
+        assert target is not None or serial == self.delegate.certificate.serial_number
+        return der(
+            self.pki.inter.ocsp_response(target or self.delegate, at=NOW, responder=self.delegate)
+        )
+
+    async def fetch_crl(self, url: str, *, timeout: float) -> bytes:
+        raise AssertionError("no CRL is declared here")
+
+
+@pytest.mark.parametrize("self_vouching", [False, True])
+def test_fetched_answer_about_a_delegate_without_nocheck(pki: Pki, self_vouching: bool) -> None:
+    """Fetched: the delegate's own AIA OCSP URL is asked about it, once, and never again for
+    the answer about it (bounded); the issuer's answer proves it, its own does not."""
+    url = "http://ocsp.test/"
+    leaf_pki = make_pki(ocsp_url=url)
+    delegate = delegate_without_nocheck(leaf_pki, ocsp_url=url)
+    fetcher = DelegatingResponder(leaf_pki, delegate, self_vouching=self_vouching)
+    rules = dataclasses.replace(RevocationRules.of("require"), ca=RevocationPolicy.OFF)
+    report = asyncio.run(
+        check_revocation(
+            leaf_pki.path,
+            policy=rules,
+            at=NOW,
+            fetchers=Fetchers(crl=fetcher, ocsp=fetcher, timeout=5, deadline=10),
+        )
+    )
+    assert fetcher.asked == [
+        leaf_pki.leaf.certificate.serial_number,
+        delegate.certificate.serial_number,
+    ]
+    assert report.accepted is not self_vouching, report.summary

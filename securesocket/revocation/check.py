@@ -125,8 +125,37 @@ class _Evidence:
     def with_crls(self, extra: Sequence[ParsedCrl]) -> CrlContext:
         return replace(self.ctx, crls=self.ctx.crls + tuple(extra)) if extra else self.ctx
 
-    def responder_check(self, ctx: CrlContext) -> Callable[[x509.Certificate], str | None]:
-        return lambda delegate: signer_revocation_problem(delegate, ctx, frozenset())
+    def responder_check(
+        self,
+        ctx: CrlContext,
+        issuer: x509.Certificate,
+        answers: Sequence[x509_ocsp.OCSPResponse] = (),
+    ) -> Callable[[x509.Certificate], str | None]:
+        """How a delegated responder without id-pkix-ocsp-nocheck is checked: a CRL that covers
+        it decides; failing that, an OCSP answer about it (supplied, or fetched into `answers`)
+        judged with no further delegation, so the recursion stops at one level (a responder
+        vouching for itself is refused, never a loop)."""
+
+        def check(delegate: x509.Certificate) -> str | None:
+            crl = check_crls(delegate, None, ctx).outcome
+            if crl is Outcome.GOOD:
+                return None
+            problem = signer_revocation_problem(delegate, ctx, frozenset())
+            if crl is Outcome.REVOKED:
+                return problem
+            for response in (*self.ocsp, *answers):
+                if isinstance(response, str) or not _concerns(response, delegate, issuer):
+                    continue
+                attempt = judge_response(response, delegate, issuer, at=self.at, rules=self.rules)
+                if attempt.outcome is Outcome.GOOD:
+                    return None
+                who = delegate.subject.rfc4514_string()
+                if attempt.outcome is Outcome.REVOKED:
+                    return f"the responder {who} is itself revoked (OCSP)"
+                problem = f"{problem}; OCSP about the responder: {attempt.detail}"
+            return problem
+
+        return check
 
     def staple_result(self, depth: int) -> MethodResult:
         if depth != 0 or not self.staple:
@@ -139,7 +168,7 @@ class _Evidence:
             rules=self.rules,
             method=Method.STAPLE,
             origin="staple",
-            responder_check=self.responder_check(self.ctx),
+            responder_check=self.responder_check(self.ctx, self.path[1]),
         )
         return MethodResult(attempt.outcome, (attempt,))
 
@@ -160,7 +189,7 @@ class _Evidence:
                 issuer,
                 at=self.at,
                 rules=self.rules,
-                responder_check=self.responder_check(ctx),
+                responder_check=self.responder_check(ctx, issuer),
             )
             attempts.append(attempt)
             if attempt.outcome.decisive:
@@ -400,7 +429,9 @@ async def _ocsp(ev: _Evidence, session: FetchSession, depth: int) -> MethodResul
             url=url,
             latency_ms=latency,
             nonce=nonce,
-            responder_check=ev.responder_check(await _responder_crls(ev, session, data)),
+            responder_check=ev.responder_check(
+                *await _responder_evidence(ev, session, data, issuer)
+            ),
         )
         attempts.append(attempt)
         if attempt.outcome.decisive:
@@ -408,24 +439,41 @@ async def _ocsp(ev: _Evidence, session: FetchSession, depth: int) -> MethodResul
     return _combine(attempts)
 
 
-async def _responder_crls(ev: _Evidence, session: FetchSession, data: bytes) -> CrlContext:
-    """The CRL context for judging a fetched response: when it embeds a delegated responder
-    without id-pkix-ocsp-nocheck, that responder's own CRLs are fetched so it can be checked."""
+async def _responder_evidence(
+    ev: _Evidence, session: FetchSession, data: bytes, issuer: x509.Certificate
+) -> tuple[CrlContext, x509.Certificate, list[x509_ocsp.OCSPResponse]]:
+    """What judging a fetched response needs beyond the supplied data: when it embeds a
+    delegated responder without id-pkix-ocsp-nocheck, that responder's own CRLs and an OCSP
+    answer about it from its AIA URL (one round, not recursive)."""
     response = _parse_ocsp(data)
     if isinstance(response, str) or response.response_status is not _SUCCESSFUL:
-        return ev.ctx
-    urls: list[str] = []
+        return ev.ctx, issuer, []
+    crl_urls: list[str] = []
+    requests: list[tuple[str, bytes]] = []
     for cert in response.certificates:
         try:
             cert.extensions.get_extension_for_class(x509.OCSPNoCheck)
         except x509.ExtensionNotFound:
-            urls += _crl_urls(cert)[0]
+            crl_urls += _crl_urls(cert)[0]
+            request = build_request(cert, issuer)
+            requests += [(u, request) for u in _fetchable(ocsp_urls(cert))]
         except ValueError:
             continue
-    if not urls:
-        return ev.ctx
-    fetched = await asyncio.gather(*(_fetch_crl(session, u) for u in dict.fromkeys(urls)))
-    return ev.with_crls([f[0] for f in fetched if not isinstance(f, Attempt)])
+    crls = await asyncio.gather(*(_fetch_crl(session, u) for u in dict.fromkeys(crl_urls)))
+    answers = await asyncio.gather(*(_fetch_ocsp_answer(session, u, r) for u, r in requests))
+    ctx = ev.with_crls([f[0] for f in crls if not isinstance(f, Attempt)])
+    return ctx, issuer, [a for a in answers if a is not None]
+
+
+async def _fetch_ocsp_answer(
+    session: FetchSession, url: str, request: bytes
+) -> x509_ocsp.OCSPResponse | None:
+    try:
+        data, _latency = await session.ocsp(url, request)
+    except FetchError:
+        return None  # the responder stays unproven; its check says so
+    response = _parse_ocsp(data)
+    return None if isinstance(response, str) else response
 
 
 async def _crls(ev: _Evidence, session: FetchSession, depth: int) -> MethodResult:
