@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509 import ocsp
 
 from securesocket import CertificateStatus
 from securesocket.testing import CA, CRLServer, OCSPResponder, OpenSSLServer, PythonTLSServer
@@ -49,12 +50,29 @@ def test_pki_and_server_factories(
 
 
 def test_ocsp_and_crl_servers(
-    securesocket_ca: CA, ocsp_responder: OCSPResponder, crl_server: CRLServer
+    no_leftover_servers: None,
+    securesocket_ca: CA,
+    ocsp_responder: OCSPResponder,
+    crl_server: CRLServer,
 ) -> None:
+    leaf = securesocket_ca.issue_cert("localhost")
+    securesocket_ca.revoke(leaf)
     ocsp_responder.add_ca(securesocket_ca)
     url = crl_server.publish("ca.crl", securesocket_ca.crl())
     with urllib.request.urlopen(url, timeout=10) as reply:
-        assert x509.load_der_x509_crl(reply.read()).issuer == securesocket_ca.subject
+        crl = x509.load_der_x509_crl(reply.read())
+    assert crl.issuer == securesocket_ca.subject
+    assert crl.get_revoked_certificate_by_serial_number(leaf.certificate.serial_number)
+    request = (
+        ocsp.OCSPRequestBuilder()
+        .add_certificate(leaf.certificate, securesocket_ca.certificate, hashes.SHA1())  # noqa: S303
+        .build()
+        .public_bytes(serialization.Encoding.DER)
+    )
+    post = urllib.request.Request(ocsp_responder.url, data=request)
+    with urllib.request.urlopen(post, timeout=10) as reply:
+        answer = ocsp.load_der_ocsp_response(reply.read())
+    assert answer.certificate_status is ocsp.OCSPCertStatus.REVOKED
     assert ocsp_responder.cas == [securesocket_ca]
 
 
