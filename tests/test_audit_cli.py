@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import ssl
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ from test_audit_support import (
     plaintext_server,
     refused_port,
     silent_listener,
+    version_2,
 )
 
 from securesocket.audit.cli import main
@@ -382,6 +384,38 @@ class TestMalformedLeaf:
         assert "NOT-TRUSTED (invalid)" in out
         assert "malformed: the certificate is corrupt: unparseable name" in out
         assert "INTERNAL" not in out
+
+
+class TestUnloadableIntermediate:
+    """The server sends an intermediate with an X.509 v2 version, which OpenSSL sends but
+    cryptography cannot load at all: the chain is still shown, the verdict is invalid."""
+
+    def test_v2_intermediate_is_shown_and_judged_invalid(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Exit 1 and invalid (as SecureSocket, whose verify callback fails on it), not an
+        internal error; the good twin is TestRealServer.test_trusted_with_the_root_added."""
+        from securesocket.testing.ca import CA
+        from securesocket.testing.tls_servers import OpenSSLServer
+
+        root = CA(common_name="V2 Root")
+        inter = root.create_child_ca(common_name="V2 Intermediate")
+        leaf = inter.issue_cert("127.0.0.1")
+        sent = tmp_path / "chain.pem"
+        sent.write_bytes(ssl.DER_cert_to_PEM_cert(version_2(inter.certificate)).encode())
+        (tmp_path / "root.der").write_bytes(root.cert_der)
+        # s_server sends the leaf, then what -cert_chain holds: here the v2 copy.
+        with OpenSSLServer(leaf, chain=(), extra_args=["-cert_chain", str(sent)]) as server:
+            argv = ["audit", f"127.0.0.1:{server.port}", "--trust", "none", "--json"]
+            assert main([*argv, "--add-cert", f"{tmp_path / 'root.der'}:trusted"]) == 1
+        data = _json(capsys)
+        assert (data["outcome"], data["status"]) == ("not-trusted", "invalid")
+        assert [p["code"] for p in data["problems"]] == ["malformed_certificate"]  # type: ignore[attr-defined]
+        sent_info = data["chain_sent"]
+        assert isinstance(sent_info, list)
+        assert len(sent_info) == 2
+        assert sent_info[0]["subject"] == "CN=127.0.0.1,O=securesocket testing"
+        assert sent_info[1]["subject"].startswith("(unparsable: ")
 
 
 class TestStaple:

@@ -119,3 +119,12 @@ def malformed_name_server(tmp_path: Path) -> Iterator[LiveTLS]:
     root.cert_pem.write_to_path(anchor)
     with OpenSSLServer(leaf) as server:
         yield LiveTLS(server.port, anchor, "127.0.0.1")
+
+
+def version_2(cert: x509.Certificate) -> bytes:
+    """`cert`'s DER with its version field set to v2 (value 1): OpenSSL loads and sends it;
+    cryptography refuses to load it at all (InvalidVersion). Signature left as it was."""
+    der = cert.public_bytes(Encoding.DER)
+    v3 = b"\xa0\x03\x02\x01\x02"
+    assert der.count(v3) == 1
+    return der.replace(v3, b"\xa0\x03\x02\x01\x01")

@@ -17,8 +17,9 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from securesocket import CertificateStatus
@@ -69,6 +70,7 @@ def _cert(cn: str, key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> x509.
 
 EC_CERT = _cert("ec.example", ec.generate_private_key(ec.SECP256R1()))
 RSA_CERT = _cert("rsa.example", rsa.generate_private_key(public_exponent=65537, key_size=2048))
+RSA_DER = RSA_CERT.public_bytes(Encoding.DER)
 
 
 def _result(status: CertificateStatus = CertificateStatus.REVOKED) -> AuditResult:
@@ -317,6 +319,33 @@ class TestDescribe:
         assert info.subject.startswith("(unparsable: ")
         assert (info.issuer, info.serial, info.key) == ("CN=issuer.example", "1234", "EC secp256r1")
         assert info.not_after.startswith("2030-01-01")
+
+    def test_an_unknown_key_algorithm_and_a_v2_version_are_described(self) -> None:
+        """Two certificates a server can send that cryptography cannot fully read: a key
+        algorithm it does not know (the key says so, the rest is shown) and an X.509 v2
+        version (it does not load at all: shown as unparsable, with its fingerprint)."""
+        from test_audit_support import version_2
+
+        rsa_oid = b"\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01"
+        assert RSA_DER.count(rsa_oid) == 1
+        unknown_key = describe_der(RSA_DER.replace(rsa_oid, b"\x06\x09\x00" + rsa_oid[3:]))
+        assert unknown_key.key.startswith("unparsable (Unknown key type")
+        assert unknown_key.subject == "CN=rsa.example"
+        v2 = describe_der(version_2(RSA_CERT))
+        assert v2.subject.startswith("(unparsable: ")
+        assert len(v2.sha256) == 64
+
+    # A mutated name attribute may make cryptography warn (its length); that is not a failure.
+    @pytest.mark.filterwarnings("ignore:Attribute's length must be:UserWarning")
+    @settings(max_examples=400, deadline=None)
+    @given(position=st.integers(0, len(RSA_DER) - 1), value=st.integers(0, 255))
+    def test_any_one_byte_mutation_is_described_not_raised(self, position: int, value: int) -> None:
+        """Whatever a server sends, describing it never raises: found this way were an unknown
+        key algorithm (UnsupportedAlgorithm) and an X.509 v2 version (InvalidVersion)."""
+        mutated = bytearray(RSA_DER)
+        mutated[position] = value
+        info = describe_der(bytes(mutated))
+        assert len(info.sha256) == 64
 
     def test_unparsable_der_is_shown_not_raised(self) -> None:
         """Bytes that are not a certificate are described as unparsable, with a fingerprint."""

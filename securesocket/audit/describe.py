@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
@@ -20,7 +21,7 @@ def key_description(cert: x509.Certificate) -> str:
     """The key's type and size as people say it: "RSA 2048", "EC secp256r1", "Ed25519"."""
     try:
         key = cert.public_key()
-    except (ValueError, TypeError) as exc:  # an unsupported or malformed key is still shown
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:  # shown, not raised
         return f"unparsable ({exc})"
     if isinstance(key, rsa.RSAPublicKey):
         return f"RSA {key.key_size}"
@@ -75,7 +76,7 @@ def describe_der(der: bytes) -> CertificateInfo:
     """Describe a certificate given as DER; a certificate that does not parse says so."""
     try:
         cert = x509.load_der_x509_certificate(der)
-    except ValueError as exc:
+    except (ValueError, x509.InvalidVersion) as exc:
         digest = hashes.Hash(hashes.SHA256())
         digest.update(der)
         unparsable = f"(unparsable: {exc})"

@@ -16,8 +16,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives.serialization import Encoding
-from OpenSSL import SSL
+from OpenSSL import SSL, crypto
 
 from .model import ErrorReason, Target
 
@@ -187,14 +186,16 @@ def fetch_handshake(target: Target, *, timeout: float) -> Handshake:
                 raise HandshakeFailedError(
                     ErrorReason.TLS_HANDSHAKE_FAILED, f"TLS handshake failed: {_describe(exc)}"
                 ) from exc
-        chain = conn.get_peer_cert_chain(as_cryptography=True) or []
+        # The DER exactly as OpenSSL holds it: converting to cryptography here would raise for
+        # a certificate cryptography refuses (an X.509 v2 version, say), losing the chain.
+        chain = conn.get_peer_cert_chain() or []
         if not chain:
             raise HandshakeFailedError(ErrorReason.NO_CERTIFICATE, "the server sent no certificate")
         return Handshake(
             address=address,
             protocol=conn.get_protocol_version_name(),
             cipher=conn.get_cipher_name() or "",
-            chain=tuple(cert.public_bytes(Encoding.DER) for cert in chain),
+            chain=tuple(crypto.dump_certificate(crypto.FILETYPE_ASN1, cert) for cert in chain),
             staple=conn.get_app_data()["staple"],
         )
     finally:

@@ -100,8 +100,9 @@ def judge(
     try:
         presented = tuple(x509.load_der_x509_certificate(der) for der in chain)
         verification = verifier.verify(presented[0], presented[1:], host=server_name, at=at)
-    except (ValueError, ArgumentError) as exc:
-        # A certificate the server sent does not parse: no path, and AS3's "invalid".
+    except (ValueError, x509.InvalidVersion, ArgumentError) as exc:
+        # A certificate the server sent does not parse: no path, and AS3's "invalid" (the
+        # socket's verify callback fails on it too).
         return _malformed(str(exc))
     path = verification.path
     report: RevocationReport | None = None
