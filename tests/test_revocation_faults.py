@@ -70,6 +70,7 @@ def lab() -> Iterator[Lab]:
             "crl-revoked": inter.issue_cert("localhost", ocsp_url=None, crl_url=crl),
             "down": inter.issue_cert("localhost", ocsp_url=down, crl_url=None),
             "down-but-crl": inter.issue_cert("localhost", ocsp_url=down, crl_url=crl),
+            "ocsp-and-crl": inter.issue_cert("localhost", ocsp_url=ocsp, crl_url=crl),
             "bare": inter.issue_cert("localhost", ocsp_url=None, crl_url=None),
             "must-staple": inter.issue_cert(
                 "localhost", ocsp_url=ocsp, crl_url=crl, must_staple=True
@@ -186,6 +187,14 @@ CASES: dict[str, tuple[str, Callable[[Lab], None], dict[str, CertificateStatus],
         Outcome.ERROR,
         "nonce mismatch",
     ),
+    # A nonce mismatch makes the OCSP answer indeterminate, not fatal: the CRL then decides.
+    "nonce-mismatch-crl-good": (
+        "ocsp-and-crl",
+        ocsp_fault(OCSPFault.NONCE_MISMATCH),
+        ALL_TRUSTED,
+        Outcome.ERROR,
+        "nonce mismatch",
+    ),
     "crl-404": ("crl", crl_fault(CRLFault.NOT_FOUND), UNREACHABLE, Outcome.ERROR, "HTTP 404"),
     "crl-garbage": ("crl", crl_fault(CRLFault.GARBAGE), UNREACHABLE, Outcome.ERROR, "not a CRL"),
     "crl-slow": ("crl", crl_fault(CRLFault.SLOW), UNREACHABLE, Outcome.ERROR, "timed out"),
@@ -207,7 +216,7 @@ CASES: dict[str, tuple[str, Callable[[Lab], None], dict[str, CertificateStatus],
 def test_fault_matrix(lab: Lab, case: str, policy: str) -> None:
     leaf, fault, expected, outcome, words = CASES[case]
     fault(lab)
-    rules = dataclasses.replace(RevocationRules.of(policy), ocsp_nonce=case == "nonce-mismatch")
+    rules = dataclasses.replace(RevocationRules.of(policy), ocsp_nonce=case.startswith("nonce"))
     seen = (len(lab.responder.requests), len(lab.crls.requests))
     report = asyncio.run(
         check_revocation(
@@ -229,9 +238,13 @@ def test_fault_matrix(lab: Lab, case: str, policy: str) -> None:
         return
     matching = [a for a in attempts if a.outcome is outcome and words in a.detail]
     assert matching, [(a.outcome.value, a.detail) for a in attempts]
+    if case == "nonce-mismatch-crl-good":
+        assert [a.outcome for a in attempts] == [Outcome.ERROR, Outcome.GOOD]
     if outcome is not Outcome.GOOD or case == "ocsp-down-crl-good":
         assert all(a.url for a in attempts)  # every network attempt names its URL
-    if expected[policy] is T and outcome is not Outcome.GOOD:
+    if case == "nonce-mismatch-crl-good":
+        assert "good according to the crl" in report.certificates[0].reason
+    elif expected[policy] is T and outcome is not Outcome.GOOD:
         assert "accepted, as AIR does" in report.certificates[0].reason
     if case == "must-staple-without-staple":
         assert "Must-Staple" in report.certificates[0].reason

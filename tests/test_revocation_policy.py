@@ -264,3 +264,41 @@ def test_a_certificate_with_unreadable_extensions_is_reported_not_raised(policy:
         assert report.accepted is (policy in ("off", "soft-fail"))
         if policy != "off":
             assert "extensions cannot be read" in report.certificates[0].attempts[0].detail
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+@pytest.mark.parametrize("case", ["revoked", "good", "stale"])
+def test_verify_chain_takes_the_policy_and_carries_the_report(policy: str, case: str) -> None:
+    """`verify_chain(revocation=...)` with supplied CRLs: the same table as evaluate_offline,
+    and the report on `Verification.revocation`."""
+    from securesocket.trust import verify_chain
+
+    pki = make_pki()
+    if case == "revoked":
+        pki.inter.revoke(pki.leaf, at=NOW - dt.timedelta(hours=1))
+    when = NOW if case != "stale" else NOW - dt.timedelta(days=30)
+    crls = [der(pki.root.crl(at=when)), der(pki.inter.crl(at=when))]
+    verification = verify_chain(
+        pki.leaf.certificate,
+        [pki.inter.certificate],
+        anchors=[pki.root.certificate],
+        trust="none",
+        host="localhost",
+        at=NOW,
+        revocation=policy,
+        crls=crls,
+    )
+    expected = {
+        "revoked": {"off": T, "soft-fail": R, "hard-fail": R, "require": R},
+        "good": {"off": T, "soft-fail": T, "hard-fail": T, "require": T},
+        "stale": {"off": T, "soft-fail": T, "hard-fail": X, "require": X},
+    }[case][policy]
+    assert verification.status is expected
+    report = verification.revocation
+    if policy == "off":  # CONTRACTS.md: verify_chain does not consult revocation at all
+        assert report is None
+        return
+    assert report is not None
+    assert report.policy.value == policy
+    assert report.accepted is (expected is T)
+    json.dumps(verification.to_dict())

@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from securesocket import CertificateStatus, CertificateVerificationError, SecureSocket
 from securesocket.revocation import Method, Outcome
@@ -153,3 +154,43 @@ def test_without_the_signer_the_socket_refuses_the_crl() -> None:
     report = sock.revocation_report
     assert report is not None
     assert "signature does not verify" in report.certificates[0].attempts[-1].detail
+
+
+@pytest.mark.parametrize("version", ["1.2", "1.3"])
+@pytest.mark.parametrize("stapled", [True, False], ids=["staple", "no-staple"])
+def test_must_staple_through_the_socket(version: str, stapled: bool) -> None:
+    """A Must-Staple leaf under the default policy (soft-fail, as AIR): the socket asks for a
+    staple on every handshake, judges it, and connects only when a valid one came; without it
+    the connection is refused as invalid (not revoked), over TLS 1.2 and 1.3."""
+    root = CA()
+    inter = root.create_child_ca()
+    leaf = inter.issue_cert("localhost", must_staple=True, ocsp_url=None, crl_url=None)
+    staple = inter.ocsp_response(leaf).public_bytes(Encoding.DER) if stapled else None
+
+    async def body() -> SecureSocket:
+        sock = SecureSocket(trust="none")  # the default revocation policy
+        sock.add_binary_chain_building_certificate(root.cert_der, True)
+        with OpenSSLServer(leaf, staple=staple, tls_version=version) as server:  # type: ignore[arg-type]
+            if stapled:
+                await sock.connect("localhost", server.port)
+                sock.close()
+            else:
+                with pytest.raises(CertificateVerificationError, match="invalid"):
+                    await sock.connect("localhost", server.port)
+        return sock
+
+    sock = asyncio.run(body())
+    report = sock.revocation_report
+    assert report is not None
+    assert report.policy.value == "soft-fail"
+    leaf_report = report.certificates[0]
+    assert "must-staple" in leaf_report.declared
+    if stapled:
+        assert sock.server_certificate_status == CertificateStatus.TRUSTED
+        assert (leaf_report.attempts[0].method, leaf_report.attempts[0].outcome) == (
+            Method.STAPLE,
+            Outcome.GOOD,
+        )
+    else:
+        assert sock.server_certificate_status == CertificateStatus.INVALID
+        assert "Must-Staple" in leaf_report.reason
