@@ -176,11 +176,15 @@ PKI_URL = "http://placeholder.invalid/inter.crl"
 PKI = make_pki(crl_url=PKI_URL)
 PKI.inter.revoke(PKI.leaf, at=NOW - dt.timedelta(hours=1))
 REVOKING = der(PKI.inter.crl(at=NOW))
-ROOT_CRL = der(PKI.root.crl(at=NOW))
 CHUNKED = b"%x\r\n%s\r\n0\r\n\r\n" % (len(REVOKING), REVOKING)
+OCSP_PKI = make_pki(ocsp_url=PKI_URL)
+OCSP_PKI.inter.revoke(OCSP_PKI.leaf, at=NOW - dt.timedelta(hours=1))
+REVOKED_ANSWER = der(OCSP_PKI.inter.ocsp_response(OCSP_PKI.leaf, at=NOW))
 REPLIES = {
-    "length": b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(REVOKING), REVOKING),
-    "chunked": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + CHUNKED,
+    "crl-length": b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(REVOKING), REVOKING),
+    "crl-chunked": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + CHUNKED,
+    "ocsp-length": b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s"
+    % (len(REVOKED_ANSWER), REVOKED_ANSWER),
 }
 
 
@@ -196,8 +200,9 @@ def test_mutated_http_replies_never_raise_and_never_say_good(
     edits: list[tuple[int, int]],
     cut: int | None,
 ) -> None:
-    """Mutations land in the status line, headers, chunk framing and the start of the CRL; the
-    CRL revokes the leaf, so whatever arrives may be unusable or "revoked", never "good"."""
+    """Mutations land in the status line, headers, chunk framing and the start of the CRL or
+    OCSP answer; both revoke the leaf, so whatever arrives may be unusable or "revoked", never
+    "good"."""
     raw, scripts = server
     scripts["now"] = [_mutate(REPLIES[kind], edits, cut)]
 
@@ -205,13 +210,17 @@ def test_mutated_http_replies_never_raise_and_never_say_good(
         async def fetch_crl(self, url: str, *, timeout: float) -> bytes:
             return await super().fetch_crl(raw.base_url + "/inter.crl", timeout=timeout)
 
+        async def fetch_ocsp(self, url: str, request: bytes, *, timeout: float) -> bytes:
+            return await super().fetch_ocsp(raw.base_url + "/", request, timeout=timeout)
+
     fetcher = Here()
+    pki = OCSP_PKI if kind.startswith("ocsp") else PKI
     report = asyncio.run(
         check_revocation(
-            PKI.path,
+            pki.path,
             policy="soft-fail",
             at=NOW,
-            crls=[ROOT_CRL],
+            crls=[der(pki.root.crl(at=NOW))],
             fetchers=Fetchers(crl=fetcher, ocsp=fetcher, timeout=5, deadline=10),
         )
     )
