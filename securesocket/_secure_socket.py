@@ -60,12 +60,13 @@ _PROFILES = ("webpki", "rfc5280")
 class _TLSSession:
     """Per-attempt state the shared Context's callbacks reach through ``get_app_data()``."""
 
-    __slots__ = ("host", "staple", "verification", "verifier")
+    __slots__ = ("host", "presented", "staple", "verification", "verifier")
 
     def __init__(self, verifier: ChainVerifier, host: str) -> None:
         self.verifier = verifier
         self.host = host
         self.staple: bytes | None = None
+        self.presented: tuple[x509.Certificate, ...] = ()
         self.verification: Verification | None = None
 
     def verify_peer(self, conn: SSL.Connection) -> bool:
@@ -90,6 +91,7 @@ class _TLSSession:
                              CertificateStatus.INVALID, None),),
                 )  # fmt: skip
             else:
+                self.presented = tuple(chain[1:])
                 try:
                     self.verification = self.verifier.verify(chain[0], chain[1:], host=self.host)
                 except Exception as error:  # a verifier bug rejects; it never accepts
@@ -371,20 +373,32 @@ class SecureSocket(Socket):
             self._revocation_done(attempt, verification, report)
             return
         loop = asyncio.get_running_loop()
-        self._task = loop.create_task(self._revocation_step(attempt, verification, staple))
+        presented = session.presented if session is not None else ()
+        self._task = loop.create_task(
+            self._revocation_step(attempt, verification, staple, presented)
+        )
 
     async def _revocation_step(
-        self, attempt: ConnectAttempt, verification: Verification, staple: bytes | None
+        self,
+        attempt: ConnectAttempt,
+        verification: Verification,
+        staple: bytes | None,
+        presented: tuple[x509.Certificate, ...],
     ) -> None:
         verifier = self._verifier
         now = dt.datetime.now(dt.UTC)
         try:
+            # docs/CONTRACTS.md: certificates off the path (sent by the server or added) may
+            # have signed a CRL; without them a strict policy refuses a certificate that is fine.
+            on_path = {cert.tbs_certificate_bytes for cert in verification.path}
+            pool = (*presented, *map(x509.load_der_x509_certificate, self._extra))
             report = await check_revocation(
                 verification.path,
                 policy=self._revocation,
                 at=now,
                 staple=staple,
-                issuer_validator=verifier.issuer_validator(now) if verifier else None,
+                issuer_validator=verifier.issuer_validator(now, presented) if verifier else None,
+                signer_certs=tuple(c for c in pool if c.tbs_certificate_bytes not in on_path),
             )
         except asyncio.CancelledError:
             raise

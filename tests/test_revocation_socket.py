@@ -107,13 +107,6 @@ def test_policy_off_is_airs_hole_and_says_so(servers: tuple[OCSPResponder, CRLSe
     assert len(responder.requests) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SecureSocket does not pass signer_certs (the certificates the server sent that are "
-    "not on the path) nor those certificates to issuer_validator when it calls "
-    "check_revocation (_secure_socket.py, _revocation_step); the revocation layer handles it "
-    "(tests/test_revocation_related.py::test_an_off_path_crl_signer_is_used_and_its_own_crl_fetched)",
-)
 def test_a_crl_signer_the_server_sends_is_used() -> None:
     """The server sends its intermediate and the separate key that signs the intermediate's
     CRLs; under require the socket must use that certificate to check the CRL and connect."""
