@@ -8,6 +8,7 @@ bar and the many-host summary go to stderr, so ``--json`` output stays pure JSON
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -183,8 +184,6 @@ def _audit_options(args: argparse.Namespace) -> dict[str, Any]:
     for spec in args.add_cert:
         certs, trusted = _load_certificates(spec)
         (anchors if trusted else extra).extend(certs)
-    if not args.timeout > 0:
-        raise UsageError("--timeout must be a positive number of seconds")
     return {
         "revocation": args.revocation,
         "trust": args.trust,
@@ -219,6 +218,8 @@ def _check_mode(args: argparse.Namespace) -> None:
         raise UsageError("--resume needs --hosts and --output FILE")
     if args.concurrency is not None and args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
+    if not (math.isfinite(args.timeout) and args.timeout > 0):  # every mode, --matrix too
+        raise UsageError("--timeout must be a positive number of seconds")
 
 
 def _run_single(args: argparse.Namespace, out: IO[str]) -> int:
