@@ -496,6 +496,8 @@ class TestPythonAPIArguments:
             ({"revocation": "sometimes"}, "unknown revocation policy"),
             ({"trust": "everyone"}, "unknown trust setting"),
             ({"timeout": 0}, "timeout must be positive"),
+            ({"timeout": float("inf")}, "timeout must be positive and finite"),
+            ({"timeout": float("nan")}, "timeout must be positive and finite"),
         ],
     )
     def test_caller_mistakes_raise_before_connecting(

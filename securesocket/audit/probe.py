@@ -10,6 +10,7 @@ host never aborts a run over thousands.
 
 from __future__ import annotations
 
+import math
 import time
 import traceback
 from collections.abc import Sequence
@@ -64,7 +65,7 @@ def audit_host(
 
     Raises:
         ValueError: for an empty host, a port outside 1-65535, an unknown `revocation` or
-            `trust` value, a non-positive timeout or a naive `at`.
+            `trust` value, a timeout that is not positive and finite, or a naive `at`.
     """
     if not host:
         raise ValueError("host must not be empty")
@@ -74,8 +75,8 @@ def audit_host(
         raise ValueError(f"unknown revocation policy {revocation!r}")
     if trust not in TRUST_SETTINGS:
         raise ValueError(f"unknown trust setting {trust!r}")
-    if timeout <= 0:
-        raise ValueError("timeout must be positive")
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise ValueError("timeout must be positive and finite")
     if at is not None and at.tzinfo is None:
         raise ValueError("at must be an aware datetime")
     run = _Run(
