@@ -38,13 +38,14 @@ EXIT_INTERNAL = 4
 EXIT_CODES_HELP = """\
 exit codes:
   0  trusted (--matrix: every outcome matches the catalogue; --hosts: every host trusted)
-  1  not trusted (--matrix: some outcome differs from the catalogue; --hosts: some host)
+  1  not trusted (--matrix: some outcome differs from the catalogue, or a scenario could not
+     run; --hosts: some host)
   2  usage error (bad arguments or files; --hosts: some lines of the host list were unreadable)
   3  could not reach the host or complete a TLS handshake (--hosts: some host)
   4  internal error in securesocket (the trace is in the output), or the fixture catalogue
      cannot be loaded (--matrix)
+  130  interrupted (Ctrl-C); with --hosts -o FILE, --resume continues where it stopped
   With --hosts the largest code that applies to any host or line is returned.
-  130  interrupted (Ctrl-C); with --hosts -o FILE, --resume continues where it stopped.
 """
 
 _OUTCOME_EXIT = {
