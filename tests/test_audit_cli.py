@@ -83,7 +83,8 @@ class TestUsage:
         """--help exits 0 and lists every exit code."""
         assert main(["audit", "--help"]) == 0
         out = capsys.readouterr().out
-        for line in ("0  trusted", "1  not trusted", "2  usage error", "3  could not reach"):
+        codes = ("0  trusted", "1  not trusted", "2  usage error", "3  could not reach")
+        for line in (*codes, "4  internal error", "130  interrupted"):
             assert line in out
 
 
