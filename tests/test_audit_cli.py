@@ -45,6 +45,8 @@ class TestUsage:
             (["audit", "a.example", "--at", "yesterday"], "not an ISO 8601 time"),
             (["audit", "a.example", "--add-cert", "/nonexistent.pem"], "cannot read"),
             (["audit", "a.example", "--concurrency", "3"], "--concurrency needs --hosts"),
+            (["audit", "--hosts", "-", "--concurrency", "0"], "at least 1"),
+            (["audit", "--hosts", "-", "--concurrency", "5000"], "above 1024 needs --dask"),
             (["audit", "--hosts", "x", "--resume"], "--resume needs --hosts and --output"),
             (["audit", "--hosts", "/nonexistent-list"], "cannot read it"),
             (["audit", "--scenario", "good", "a.example"], "--scenario needs --matrix"),

@@ -35,6 +35,9 @@ EXIT_USAGE = 2
 EXIT_UNREACHABLE = 3
 EXIT_INTERNAL = 4
 
+MAX_THREADS = 1024
+"""The largest --concurrency on local threads."""
+
 EXIT_CODES_HELP = """\
 exit codes:
   0  trusted (--matrix: every outcome matches the catalogue; --hosts: every host trusted)
@@ -219,6 +222,9 @@ def _check_mode(args: argparse.Namespace) -> None:
         raise UsageError("--resume needs --hosts and --output FILE")
     if args.concurrency is not None and args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
+    if args.concurrency is not None and args.concurrency > MAX_THREADS and not args.dask:
+        # One thread per audit in flight: past this, threads (not hosts) become the limit.
+        raise UsageError(f"--concurrency above {MAX_THREADS} needs --dask (one thread each here)")
     if not (math.isfinite(args.timeout) and args.timeout > 0):  # every mode, --matrix too
         raise UsageError("--timeout must be a positive number of seconds")
 
