@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import ssl
 from pathlib import Path
 
 import pytest
@@ -423,3 +424,61 @@ class TestPyOpenSSLContexts:
         root = CA()
         with pytest.raises(SSL.Error):
             _handshake(*self.contexts(CA(), root.create_child_ca()), b"localhost")
+
+
+class TestStdlibContexts:
+    """trustme's other half: the same helpers configure stdlib ``ssl`` contexts."""
+
+    def handshake(self, trusted: CA, issuer: CA) -> str | None:
+        leaf = issuer.issue_cert("localhost")
+        server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        leaf.configure_cert(server_ctx)
+        client_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        trusted.configure_trust(client_ctx)
+        client_in, client_out, server_in, server_out = (ssl.MemoryBIO() for _ in range(4))
+        client = client_ctx.wrap_bio(client_in, client_out, server_hostname="localhost")
+        server = server_ctx.wrap_bio(server_in, server_out, server_side=True)
+        done: set[int] = set()
+        for _ in range(20):
+            for index, conn in enumerate((client, server)):
+                if index not in done:
+                    try:
+                        conn.do_handshake()
+                        done.add(index)
+                    except ssl.SSLWantReadError:
+                        pass
+            server_in.write(client_out.read())
+            client_in.write(server_out.read())
+            if len(done) == 2:
+                return client.version()
+        raise AssertionError("handshake did not finish")
+
+    def test_client_trusting_the_root_completes_a_handshake_through_the_intermediate(self) -> None:
+        root = CA()
+        assert self.handshake(root, root.create_child_ca()) is not None
+
+    def test_client_trusting_another_ca_fails(self) -> None:
+        with pytest.raises(ssl.SSLCertVerificationError):
+            self.handshake(CA(), CA().create_child_ca())
+
+    def test_anything_else_is_a_clear_type_error(self) -> None:
+        ca = CA()
+        with pytest.raises(TypeError, match="SSL context"):
+            ca.configure_trust(object())  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="SSL context"):
+            ca.issue_cert("localhost").configure_cert(object())  # type: ignore[arg-type]
+
+
+class TestFromPem:
+    def test_a_ca_loaded_from_pem_issues_what_its_certificate_verifies(self) -> None:
+        original = CA()
+        loaded = CA.from_pem(original.cert_pem.bytes(), original.private_key_pem.bytes())
+        assert loaded.certificate == original.certificate
+        leaf = loaded.issue_cert("localhost", not_before=AT - dt.timedelta(days=1))
+        assert len(verify(original, leaf)) == 2
+        loaded.revoke(leaf, at=AT)
+        assert loaded.ocsp_response(leaf, at=AT).certificate_status is ocsp.OCSPCertStatus.REVOKED
+
+    def test_a_key_that_is_not_the_certificates_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="does not belong"):
+            CA.from_pem(CA().cert_pem.bytes(), CA().private_key_pem.bytes())

@@ -21,12 +21,15 @@ import datetime as _dt
 import enum
 import os
 import secrets
+import ssl
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Final, Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey as Ed25519Key
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
 from OpenSSL import SSL, crypto
 
@@ -190,9 +193,37 @@ class CA:
             },
         )
 
-    def configure_trust(self, ctx: SSL.Context) -> None:
-        """Make a pyOpenSSL context trust this CA's certificate."""
-        ctx.get_cert_store().add_cert(crypto.X509.from_cryptography(self.certificate))  # type: ignore[union-attr]
+    def configure_trust(self, ctx: SSL.Context | ssl.SSLContext) -> None:
+        """Make a pyOpenSSL or stdlib ``ssl`` context trust this CA's certificate."""
+        if isinstance(ctx, ssl.SSLContext):
+            ctx.load_verify_locations(cadata=self.cert_der)
+        elif isinstance(ctx, SSL.Context):
+            store = ctx.get_cert_store()
+            assert store is not None  # noqa: S101 - a client or server Context always has one
+            store.add_cert(crypto.X509.from_cryptography(self.certificate))
+        else:
+            raise TypeError(f"configure_trust needs an SSL context, not {type(ctx).__name__}")
+
+    @classmethod
+    def from_pem(cls, cert_bytes: bytes, private_key_bytes: bytes) -> CA:
+        """A CA from its PEM certificate and key (trustme's ``CA.from_pem``), e.g. a committed
+        one; it issues and revokes like any other, starting with an empty ledger."""
+        certificate = x509.load_pem_x509_certificate(cert_bytes)
+        key = serialization.load_pem_private_key(private_key_bytes, password=None)
+        if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | Ed25519Key):
+            raise ValueError(f"unsupported CA key type {type(key).__name__}")
+        if key.public_key() != certificate.public_key():
+            raise ValueError("the private key does not belong to the certificate")
+        ca = cls.__new__(cls)
+        ca.private_key = key
+        ca.hash_algorithm = default_hash(key)
+        ca.parent = None
+        ca.ocsp_url = ca.crl_url = ca.ca_issuers_url = None
+        ca.ledger = RevocationLedger()
+        ca._tag = secrets.token_hex(4)
+        ca.subject = certificate.subject
+        ca.certificate = certificate
+        return ca
 
     def configure_secure_socket(self, sock: SupportsChainBuilding) -> None:
         """Make a SecureSocket trust this CA (adds it as a trusted chain-building certificate)."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import ssl
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,9 +122,19 @@ class LeafCert:
             },
         )
 
-    def configure_cert(self, ctx: SSL.Context) -> None:
-        """Make a pyOpenSSL server context present this certificate, key and intermediates."""
-        ctx.use_certificate(self.certificate)
-        ctx.use_privatekey(self.private_key)
-        for intermediate in self.intermediates:
-            ctx.add_extra_chain_cert(intermediate)
+    def configure_cert(self, ctx: SSL.Context | ssl.SSLContext) -> None:
+        """Make a pyOpenSSL or stdlib ``ssl`` context present this certificate, key and
+        intermediates."""
+        if isinstance(ctx, ssl.SSLContext):
+            # ssl loads credentials from files only: write them privately, load, remove.
+            with tempfile.TemporaryDirectory(prefix="securesocket-cert-") as root:
+                path = Path(root) / "credentials.pem"
+                path.write_bytes(self.private_key_and_cert_chain_pem.bytes())
+                ctx.load_cert_chain(path)
+        elif isinstance(ctx, SSL.Context):
+            ctx.use_certificate(self.certificate)
+            ctx.use_privatekey(self.private_key)
+            for intermediate in self.intermediates:
+                ctx.add_extra_chain_cert(intermediate)
+        else:
+            raise TypeError(f"configure_cert needs an SSL context, not {type(ctx).__name__}")

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import socket
 import ssl
-import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -160,29 +159,25 @@ class PythonTLSServer(Service):
             context.minimum_version = context.maximum_version = version
         if self.security_level is not None:
             context.set_ciphers(f"DEFAULT@SECLEVEL={self.security_level}")
-        # ssl can only load credentials from files: write them, load, and remove them at once.
-        with tempfile.TemporaryDirectory(prefix="securesocket-tls-") as root:
-            files = _CredentialFiles(Path(root), self.leaf, (), None)
-            files.cert.write_bytes(_pem([self.leaf.certificate, *self.chain]))  # leaf + chain
-            context.load_cert_chain(files.cert, files.key)
+        LeafCert(self.leaf.private_key, self.leaf.certificate, self.chain).configure_cert(context)
         return context
 
     def start(self) -> Self:
         """Bind, listen and start accepting (ready as soon as this returns)."""
         context = self._context()
-        self._listener = socket.create_server((HOST, 0))
-        self.port = self._listener.getsockname()[1]
+        listener = self._listener = socket.create_server((HOST, 0))
+        self.port = listener.getsockname()[1]
         self._accepter = threading.Thread(
-            target=self._accept_loop, args=(context,), name=f"tls accept {self.port}"
+            target=self._accept_loop, args=(listener, context), name=f"tls accept {self.port}"
         )
         self._accepter.start()
         return self
 
-    def _accept_loop(self, context: ssl.SSLContext) -> None:
-        assert self._listener is not None  # noqa: S101
+    def _accept_loop(self, listener: socket.socket, context: ssl.SSLContext) -> None:
+        # The listener comes as an argument: stop() clears self._listener while this runs.
         while True:
             try:
-                raw, _ = self._listener.accept()
+                raw, _ = listener.accept()
             except OSError:  # the listener was shut down: stop accepting
                 return
             # Wrap now (no handshake yet): the wrapped socket owns the descriptor from here on,
