@@ -182,7 +182,15 @@ def _name(common_name: str) -> x509.Name:
 
 
 def general_name(text: str) -> x509.GeneralName:
-    """An IP address, a network ("/"), or a DNS name, as the GeneralName cryptography wants."""
+    """A GeneralName from text: "email:", "uri:" or "dir:" (an O= name) prefixed, an IP
+    network ("/"), an IP address, else a DNS name."""
+    kind, _, value = text.partition(":")
+    if kind == "email":
+        return x509.RFC822Name(value)
+    if kind == "uri":
+        return x509.UniformResourceIdentifier(value)
+    if kind == "dir":
+        return x509.DirectoryName(x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, value)]))
     if "/" in text:
         return x509.IPAddress(ipaddress.ip_network(text))
     try:

@@ -81,6 +81,10 @@ SANS = (
     "127.0.0.1",
     "::1",
     "10.1.2.3",
+    "email:a@example.com",
+    "email:a@evil.test",
+    "uri:https://www.example.com/",
+    "uri:https://evil.test/",
 )
 SUBTREES = (
     "example.com",
@@ -93,6 +97,13 @@ SUBTREES = (
     "127.0.0.0/8",
     "::/0",
     "::1/128",
+    "email:example.com",
+    "email:.example.com",
+    "email:a@example.com",
+    "uri:.example.com",
+    "uri:example.com",
+    "dir:securesocket differential",
+    "dir:Other",
 )
 
 
@@ -215,7 +226,7 @@ def chain_specs(draw: st.DrawFn, *, with_openssl: bool) -> ChainSpec:
     leaf: LeafSpec = parts["leaf"]
     if host is None:
         # Ask for a name the leaf has, so that most chains can pass and deviations count.
-        named = [n.replace("*", "www", 1) for n in leaf.sans]
+        named = [n.replace("*", "www", 1) for n in leaf.sans if ":" not in n or "::" in n]
         host = named[0] if named else "example.com"
     return ChainSpec(
         root=parts["root"],
@@ -228,12 +239,14 @@ def chain_specs(draw: st.DrawFn, *, with_openssl: bool) -> ChainSpec:
 
 def _cryptography_refuses_the_constraints(spec: ChainSpec) -> bool:
     """Documented divergences (TestDocumentedDivergences) cryptography's verdict cannot be
-    compared under: it refuses every leading-dot DNS subtree as malformed (we read it), and
+    compared under: it refuses every leading-dot DNS subtree as malformed (we read it) and
+    every URI or directoryName constraint (we check them, as OpenSSL does), and it
     counts key-rollover (self-issued) certificates against pathLenConstraint (RFC 5280 does
     not)."""
     cas = (spec.root, *spec.intermediates)
-    if any(n.startswith(".") for ca in cas for n in (*ca.permitted, *ca.excluded)):
-        return True
+    subtrees = [n for ca in cas for n in (*ca.permitted, *ca.excluded)]
+    if any(n.startswith((".", "uri:", "dir:")) for n in subtrees):
+        return True  # also: it supports no URI or directoryName constraints at all
     rollover = any(ca.self_issued for ca in spec.intermediates)
     return rollover and any(ca.path_len is not None for ca in cas)
 
@@ -596,6 +609,27 @@ class TestDocumentedDivergences:
         spec = ChainSpec(leaf=LeafSpec(key_usage="crl_only"))
         assert verdicts(spec) == (S.INVALID, True, False)
         assert verdicts(ChainSpec(leaf=LeafSpec(key_usage="ke")))[0] == S.TRUSTED
+
+    @pytest.mark.parametrize(
+        ("subtree", "inside", "outside"),
+        [
+            ("uri:.example.com", "uri:https://www.example.com/", "uri:https://evil.test/"),
+            ("dir:securesocket differential", None, None),
+        ],
+    )
+    def test_uri_and_directory_name_constraints(
+        self, subtree: str, inside: str | None, outside: str | None
+    ) -> None:
+        """cryptography refuses every chain with a URI or directoryName constraint; we check
+        them, and agree with OpenSSL on both sides of the subtree."""
+        sans = ("example.com", inside) if inside else ("example.com",)
+        spec = ChainSpec(intermediates=(I(permitted=(subtree,)),), leaf=LeafSpec(sans=sans))
+        assert verdicts(spec) == (S.TRUSTED, False, True)
+        if outside:
+            out = replace(spec, leaf=LeafSpec(sans=("example.com", outside)))
+        else:  # the subject (O=securesocket differential) outside another directory subtree
+            out = replace(spec, intermediates=(I(permitted=("dir:Other",)),))
+        assert verdicts(out) == (S.INVALID_CHAIN, False, False)
 
     def test_key_rollover_certificate_and_path_length(self) -> None:
         """RFC 5280 §6.1.4 (l): a self-issued certificate (the CA's own name, a new key) does
