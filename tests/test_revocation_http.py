@@ -229,3 +229,20 @@ def test_mutated_http_replies_never_raise_and_never_say_good(
     assert all(a.outcome is not Outcome.GOOD for a in leaf.attempts)
     assert all(a.url == PKI_URL for a in leaf.attempts)
     assert all(a.detail for a in leaf.attempts)
+
+
+def test_the_size_cap_holds_without_a_content_length(
+    server: tuple[RawHTTPServer, dict[str, list[bytes | float]]],
+) -> None:
+    """A chunked body carries no length up front: the cap is enforced while reading."""
+    raw, scripts = server
+    body = b"\x00" * 5000
+    scripts["now"] = response(
+        b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body), b"Transfer-Encoding: chunked"
+    )
+    url = raw.base_url + "/big.crl"
+    assert asyncio.run(HttpFetcher(max_bytes=5000).fetch_crl(url, timeout=10)) == body
+    with pytest.raises(FetchError) as caught:
+        asyncio.run(HttpFetcher(max_bytes=4999).fetch_crl(url, timeout=10))
+    assert caught.value.reason == "body exceeds the 4999-byte cap"
+    assert caught.value.url == url

@@ -450,19 +450,32 @@ async def _responder_evidence(
         return ev.ctx, issuer, []
     crl_urls: list[str] = []
     requests: list[tuple[str, bytes]] = []
-    for cert in response.certificates:
+    try:
+        embedded = response.certificates
+    except (ValueError, UnsupportedAlgorithm):
+        embedded = []  # judge_response reports the damage
+    for cert in embedded:
         try:
-            cert.extensions.get_extension_for_class(x509.OCSPNoCheck)
-        except x509.ExtensionNotFound:
-            crl_urls += _crl_urls(cert)[0]
-            request = build_request(cert, issuer)
-            requests += [(u, request) for u in _fetchable(ocsp_urls(cert))]
-        except ValueError:
-            continue
+            if _has_nocheck(cert):
+                continue
+            urls, request = _crl_urls(cert)[0], build_request(cert, issuer)
+            ocsp_at = _fetchable(ocsp_urls(cert))
+        except (ValueError, TypeError, UnsupportedAlgorithm):
+            continue  # a damaged responder certificate is refused by judge_response
+        crl_urls += urls
+        requests += [(u, request) for u in ocsp_at]
     crls = await asyncio.gather(*(_fetch_crl(session, u) for u in dict.fromkeys(crl_urls)))
     answers = await asyncio.gather(*(_fetch_ocsp_answer(session, u, r) for u, r in requests))
     ctx = ev.with_crls([f[0] for f in crls if not isinstance(f, Attempt)])
     return ctx, issuer, [a for a in answers if a is not None]
+
+
+def _has_nocheck(cert: x509.Certificate) -> bool:
+    try:
+        cert.extensions.get_extension_for_class(x509.OCSPNoCheck)
+    except x509.ExtensionNotFound:
+        return False
+    return True
 
 
 async def _fetch_ocsp_answer(

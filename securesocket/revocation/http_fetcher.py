@@ -5,7 +5,8 @@ Each fetch runs urllib in a worker thread, so the event loop never blocks. The t
 timeout bounds each read, and the coroutine waits at most the request's timeout; when that time
 is up, or the coroutine is cancelled (the caller's overall deadline), the event loop shuts the
 fetch's socket down, so a reply that drips slowly cannot keep a worker thread (a scarce, shared
-resource: asyncio resolves host names on the same pool) busy after we stopped waiting.
+resource: asyncio resolves host names on the same pool) busy after we stopped waiting. (A
+name lookup that hangs cannot be cut: its thread waits for the resolver's own timeout.)
 
 # Rules
 - Only ``http://`` is fetched: ``https://`` would need its own revocation check (a loop) and
