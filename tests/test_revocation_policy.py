@@ -219,7 +219,18 @@ def test_report_to_dict_is_json_and_complete() -> None:
     assert attempt["outcome"] == "revoked"
     assert attempt["revocation_reason"] == "keyCompromise"
     assert attempt["revocation_time"].startswith(str((NOW - dt.timedelta(hours=2)).date()))
-    assert data["rules"]["leaf"] == "hard-fail"
+    assert data["rules"] == {
+        "leaf": "hard-fail",
+        "ca": "hard-fail",
+        "order": ["ocsp-staple", "ocsp", "crl"],
+        "skew_seconds": 300.0,
+        "max_age_seconds": 7 * 86400.0,
+        "use_deltas": True,
+        "ocsp_nonce": False,
+        "enforce_must_staple": True,
+    }
+    assert leaf["declared"] == []  # the fixture PKI's CAs publish nothing here
+    assert {"depth", "subject", "serial", "policy", "attempts", "reason"} <= set(leaf)
 
 
 def test_offline_evaluation_lists_declared_urls_as_not_fetched() -> None:

@@ -183,6 +183,7 @@ class RevocationReport:
             "max_age_seconds": self.rules.max_age.total_seconds(),
             "use_deltas": self.rules.use_deltas,
             "ocsp_nonce": self.rules.ocsp_nonce,
+            "enforce_must_staple": self.rules.enforce_must_staple,
         }
         return {
             "policy": self.policy.value,
