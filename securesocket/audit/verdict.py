@@ -70,13 +70,15 @@ def _fetchers(budget: float) -> Fetchers:
     return dataclasses.replace(base, timeout=min(_REQUEST_TIMEOUT, deadline), deadline=deadline)
 
 
+@functools.lru_cache(maxsize=64)
+def _parsed(ders: tuple[bytes, ...]) -> tuple[x509.Certificate, ...]:
+    """The caller's added certificates, parsed once for every host that shares them."""
+    return tuple(x509.load_der_x509_certificate(der) for der in ders)
+
+
 @functools.lru_cache(maxsize=32)
 def _verifier(trust: str, anchors: tuple[bytes, ...], extra: tuple[bytes, ...]) -> ChainVerifier:
-    return ChainVerifier(
-        trust=trust,
-        anchors=tuple(x509.load_der_x509_certificate(der) for der in anchors),
-        extra=tuple(x509.load_der_x509_certificate(der) for der in extra),
-    )
+    return ChainVerifier(trust=trust, anchors=_parsed(anchors), extra=_parsed(extra))
 
 
 def judge(
@@ -112,7 +114,7 @@ def judge(
         # CRL (a separate CRL-signing key, an indirect CRL issuer); without them such CRLs
         # cannot be authenticated and a strict policy refuses a certificate that is fine.
         on_path = {cert.tbs_certificate_bytes for cert in path}
-        pool = (*presented[1:], *(x509.load_der_x509_certificate(der) for der in extra))
+        pool = (*presented[1:], *_parsed(extra))
         report = _run_revocation(
             path,
             policy=RevocationPolicy(revocation),
