@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -13,6 +14,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from securesocket import CertificateStatus, CertificateVerificationError, SecureSocket
 from securesocket.revocation import Method, Outcome
 from securesocket.testing import CA, LeafCert
+from securesocket.testing._http import ClosedPort
 from securesocket.testing.crl_server import CRLServer
 from securesocket.testing.ocsp_servers import OCSPResponder
 from securesocket.testing.tls_servers import OpenSSLServer
@@ -187,3 +189,44 @@ def test_must_staple_through_the_socket(version: str, stapled: bool) -> None:
     else:
         assert sock.server_certificate_status == CertificateStatus.INVALID
         assert "Must-Staple" in leaf_report.reason
+
+
+@pytest.mark.parametrize(("policy", "connects"), [("soft-fail", True), ("hard-fail", False)])
+def test_a_responder_that_is_down_under_soft_and_hard_fail(policy: str, connects: bool) -> None:
+    """The leaf names an OCSP responder on a closed port: soft-fail connects and says what it
+    could not check (AIR's behaviour, now visible); hard-fail refuses with invalid."""
+    with ClosedPort() as closed:
+        root = CA()
+        inter = root.create_child_ca()
+        leaf = inter.issue_cert("localhost", ocsp_url=closed.base_url + "/ocsp", crl_url=None)
+
+        async def body() -> SecureSocket:
+            sock = SecureSocket(trust="none", revocation=policy)
+            sock.add_binary_chain_building_certificate(root.cert_der, True)
+            with OpenSSLServer(leaf) as server:
+                if connects:
+                    await sock.connect("localhost", server.port)
+                    sock.close()
+                else:
+                    with pytest.raises(CertificateVerificationError, match="invalid"):
+                        await sock.connect("localhost", server.port)
+            return sock
+
+        sock = asyncio.run(body())
+    report = sock.revocation_report
+    assert report is not None
+    json.dumps(report.to_dict())
+    leaf_report = report.certificates[0]
+    attempt = leaf_report.attempts[0]
+    assert (attempt.method, attempt.outcome, attempt.url) == (
+        Method.OCSP,
+        Outcome.ERROR,
+        closed.base_url + "/ocsp",
+    )
+    assert "refused" in attempt.detail.lower()
+    if connects:
+        assert sock.server_certificate_status == CertificateStatus.TRUSTED
+        assert "accepted, as AIR does" in leaf_report.reason
+    else:
+        assert sock.server_certificate_status == CertificateStatus.INVALID
+        assert "rejected" in leaf_report.reason
