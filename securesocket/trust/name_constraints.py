@@ -6,6 +6,11 @@ RFC's intersection allows. Supported forms: dNSName, rfc822Name (also the subjec
 emailAddress attributes), iPAddress, directoryName (the subject DN and directoryName SANs) and
 uniformResourceIdentifier (its host). A layer that constrains any other form fails a
 certificate that carries a name of that form: we never pass what we cannot check.
+
+Where the RFC leaves room, the cautious reading: an excluded DNS subtree also catches a wildcard
+SAN that could match a name inside it, and a leading-dot DNS subtree (no such form in RFC 5280)
+excludes the name itself too while permitting only subdomains; a network-valued iPAddress SAN
+is excluded when it overlaps. The work per path is bounded (names times subtrees).
 """
 
 from __future__ import annotations
