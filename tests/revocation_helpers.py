@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509 import ocsp
 
 from securesocket.testing import CA, LeafCert
+from securesocket.testing.crl_server import CRLServer
 
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -258,3 +259,19 @@ def pss_signed(
     new_basic = _tlv(0x30, tbs + algorithm_id + _tlv(0x03, b"\x00" + signature) + rest)
     new_bytes = _tlv(0x30, response_type + _tlv(0x04, new_basic))
     return _tlv(0x30, outer[0] + _tlv(0xA0, new_bytes))
+
+
+def signer_pki(
+    server: CRLServer, *, signer_issuer: CA | None = None
+) -> tuple[Pki, x509.Certificate]:
+    """inter signs its CRL with a separate key whose certificate (cRLSign only, inter's name)
+    is issued by the root (or `signer_issuer`) and names its own CRL at signer-status.crl."""
+    root = CA(crl_url=server.url("root.crl"))
+    inter = root.create_child_ca(crl_url=server.url("inter.crl"))
+    leaf = inter.issue_cert("localhost")
+    by = signer_issuer or root
+    signer, key = separate_crl_signer(by, inter.subject, crl_url=server.url("signer-status.crl"))
+    server.publish("inter.crl", crl_from(inter, at=NOW, number=1, key=key))
+    server.publish("root.crl", root.crl(at=NOW))
+    server.publish("signer-status.crl", by.crl(at=NOW))
+    return Pki(root, inter, leaf), signer

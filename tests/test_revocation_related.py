@@ -24,7 +24,7 @@ from securesocket.revocation import (
 from securesocket.testing import CA
 from securesocket.testing.crl_server import CRLFault, CRLServer
 from securesocket.trust import ChainVerifier
-from tests.revocation_helpers import NOW, Pki, crl_from, freshest, separate_crl_signer
+from tests.revocation_helpers import NOW, Pki, crl_from, freshest, signer_pki
 
 
 @pytest.fixture
@@ -113,22 +113,6 @@ def test_a_delta_that_cannot_be_had_is_reported_with_its_url(
     assert [a.outcome for a in failed] == [Outcome.ERROR]
     assert words in failed[0].detail
     assert report.accepted  # the base CRL's "not listed": it predates the revocation
-
-
-def signer_pki(
-    server: CRLServer, *, signer_issuer: CA | None = None
-) -> tuple[Pki, x509.Certificate]:
-    """inter signs its CRL with a separate key whose certificate (cRLSign only, inter's name)
-    is issued by the root (or `signer_issuer`) and names its own CRL at signer-status.crl."""
-    root = CA(crl_url=server.url("root.crl"))
-    inter = root.create_child_ca(crl_url=server.url("inter.crl"))
-    leaf = inter.issue_cert("localhost")
-    by = signer_issuer or root
-    signer, key = separate_crl_signer(by, inter.subject, crl_url=server.url("signer-status.crl"))
-    server.publish("inter.crl", crl_from(inter, at=NOW, number=1, key=key))
-    server.publish("root.crl", root.crl(at=NOW))
-    server.publish("signer-status.crl", by.crl(at=NOW))
-    return Pki(root, inter, leaf), signer
 
 
 def signer_check(pki: Pki, signers: tuple[x509.Certificate, ...]) -> RevocationReport:

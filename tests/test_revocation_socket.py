@@ -18,7 +18,7 @@ from securesocket.testing._http import ClosedPort
 from securesocket.testing.crl_server import CRLServer
 from securesocket.testing.ocsp_servers import OCSPResponder
 from securesocket.testing.tls_servers import OpenSSLServer
-from tests.test_revocation_related import signer_pki
+from tests.revocation_helpers import signer_pki
 
 
 @pytest.fixture
