@@ -262,6 +262,22 @@ def test_injected_fetcher_errors_never_escape(error: Exception) -> None:
     assert words in leaf.attempts[0].detail
 
 
+@pytest.mark.parametrize("returned", [None, "text", 42])
+def test_an_injected_fetcher_returning_no_bytes_is_an_error(returned: object) -> None:
+    pki, _bodies = crl_pki()
+    wrong = CountingFetcher(dict.fromkeys(_bodies, returned))  # type: ignore[arg-type]
+    fetchers = Fetchers(crl=wrong, ocsp=wrong, timeout=1, deadline=2)
+    report = asyncio.run(check_revocation(pki.path, policy="require", at=NOW, fetchers=fetchers))
+    first = report.certificates[0].attempts[0]
+    assert (first.outcome, first.url) == (Outcome.ERROR, "http://crl.test/inter.crl")
+    assert first.detail == f"the fetcher returned {type(returned).__name__}, not bytes"
+    assert not report.accepted
+    # The twin: a bytearray is bytes enough.
+    right = CountingFetcher({u: bytearray(b) for u, b in _bodies.items()})  # type: ignore[misc]
+    fine = Fetchers(crl=right, ocsp=right, timeout=1, deadline=2)
+    assert asyncio.run(check_revocation(pki.path, policy="require", at=NOW, fetchers=fine)).accepted
+
+
 def test_policy_off_fetches_nothing() -> None:
     pki, bodies = crl_pki()
     fake = CountingFetcher(bodies)

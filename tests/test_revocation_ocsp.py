@@ -439,3 +439,16 @@ def test_fetched_answer_about_a_delegate_without_nocheck(pki: Pki, self_vouching
         delegate.certificate.serial_number,
     ]
     assert report.accepted is not self_vouching, report.summary
+
+
+def test_a_delegate_outside_its_validity_is_unauthorised(pki: Pki) -> None:
+    expired = pki.inter.issue_ocsp_responder(
+        not_before=NOW - dt.timedelta(days=30), not_after=NOW - dt.timedelta(days=1)
+    )
+    outcome, detail = judge(pki, pki.inter.ocsp_response(pki.leaf, at=NOW, responder=expired))
+    assert outcome is Outcome.ERROR
+    assert "is not valid at" in detail
+    # The twin: the same responder, judged while it was valid, is accepted.
+    then = NOW - dt.timedelta(days=2)
+    earlier = pki.inter.ocsp_response(pki.leaf, at=then, responder=expired)
+    assert judge(pki, earlier, at=then)[0] is Outcome.GOOD

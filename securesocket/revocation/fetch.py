@@ -180,9 +180,15 @@ class FetchSession:
 
 
 async def _guarded(url: str, call: Awaitable[bytes], budget: float) -> bytes:
-    """Run an injected fetcher under the budget; anything it raises becomes a `FetchError`."""
+    """Run an injected fetcher under the budget; anything it raises, or returns that is not
+    bytes, becomes a `FetchError`."""
     try:
-        return await asyncio.wait_for(call, budget)
+        data: object = await asyncio.wait_for(call, budget)
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise FetchError(
+                url=url, reason=f"the fetcher returned {type(data).__name__}, not bytes"
+            )
+        return bytes(data)
     except FetchError:
         raise
     except TimeoutError:
