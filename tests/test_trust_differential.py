@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import os
+import re
 import shutil
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -32,6 +33,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from differential_pki import (
     AT,
+    Built,
     CASpec,
     ChainSpec,
     LeafSpec,
@@ -590,6 +592,14 @@ class TestDocumentedDivergences:
         assert verdicts(ChainSpec(), "example.com.") == (S.TRUSTED, False, False)
         assert verdicts(ChainSpec(), "example.com..")[0] == S.PRINCIPAL_MISMATCH
 
+    def test_labels_outside_letters_digits_hyphens(self) -> None:
+        """An underscore or an edge hyphen breaks RFC 1123 host syntax; such names exist on
+        private networks, so a SAN naming exactly that string matches it (service-identity,
+        OpenSSL); cryptography refuses to take such a host at all."""
+        spec = ChainSpec(leaf=LeafSpec(sans=("_svc.example.com",)), host="_svc.example.com")
+        assert verdicts(spec) == (S.TRUSTED, False, True)
+        assert verdicts(spec, "svc.example.com")[0] == S.PRINCIPAL_MISMATCH
+
     def test_weak_keys_and_hashes(self) -> None:
         """RSA-1024 (BR §6.1.5) and SHA-1 (BR §7.1.3.2) are refused; OpenSSL 3.0 at its
         default level takes both, cryptography takes the 1024-bit leaf key."""
@@ -660,6 +670,59 @@ class TestDocumentedDivergences:
         assert verdicts(spec) == (S.TRUSTED, True, True)
 
 
+_LABELS = (
+    "a",
+    "A",
+    "www",
+    "xn--bcher-kva",
+    "xn--",
+    "-a",
+    "a-",
+    "0",
+    "*",
+    "w*",
+    "_x",
+    "com",
+    "uk",
+    "",
+)
+_LDH = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", re.IGNORECASE)
+
+
+@st.composite
+def names_and_hosts(draw: st.DrawFn) -> tuple[str, str]:
+    """A DNS-ID pattern and a host: often the pattern with its wildcard filled in."""
+    pattern = ".".join(draw(st.lists(st.sampled_from(_LABELS), min_size=1, max_size=4)))
+    pattern += draw(st.sampled_from(("", "", ".")))
+    if draw(st.booleans()):
+        host = pattern.replace("*", draw(st.sampled_from(("x", "", "xn--bcher-kva"))), 1)
+    else:
+        host = ".".join(draw(st.lists(st.sampled_from(_LABELS), min_size=1, max_size=4)))
+    if draw(st.booleans()):
+        host = host.upper()
+    return pattern, host + draw(st.sampled_from(("", "", ".", "..")))
+
+
+@budget(200)
+@given(case=names_and_hosts())
+def test_host_names_never_match_where_cryptography_refuses(case: tuple[str, str]) -> None:
+    """Host matching against cryptography's, on odd labels, wildcards, case and dots: never
+    a match it refuses, except for two documented divergences (one root dot is the same host;
+    labels outside letters, digits and hyphens are compared literally)."""
+    pattern, host = case
+    result = _host_check([x509.DNSName(pattern)])(host)
+    event(f"ours: {result.status.value}")
+    if not result.trusted:
+        return
+    name = host[:-1] if host.endswith(".") else host
+    assert name, (pattern, host)
+    assert "" not in name.split("."), (pattern, host)
+    if not all(_LDH.fullmatch(label) for label in name.split(".")):
+        return  # cryptography refuses such a host outright (documented divergence)
+    built = Built(_leaf_with_names([x509.DNSName(pattern)]), [], [_names_root().certificate])
+    assert pyca(built, name) is None, (pattern, host, pyca(built, name))
+
+
 def _with(where: str, **changes: Any) -> Any:
     """The baseline root or leaf spec with `changes`."""
     return replace(CASpec() if where == "root" else LeafSpec(), **changes)
@@ -699,6 +762,10 @@ class TestNames:
             (("example.com",), " example.com", False),
             (("example.com",), "example.com\x00.evil.test", False),
             (("example.com",), "", False),
+            # Empty labels name no host, even beside a SAN that ends in a dot itself.
+            (("www.example.com.",), "www.example.com..", False),
+            (("example.com",), ".example.com", False),
+            (("example.com",), "example..com", False),
         ],
     )
     def test_host_matching(self, sans: tuple[str, ...], host: str, trusted: bool) -> None:

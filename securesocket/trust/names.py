@@ -65,7 +65,12 @@ def host_mismatch(cert: x509.Certificate, host: str) -> str | None:
         if ip is not None:
             verify_certificate_ip_address(cert, str(ip))
         else:
-            verify_certificate_hostname(cert, _without_root_dot(host))
+            name = _without_root_dot(host)
+            if "" in name.split("."):
+                # "www.." or ".example.com": an empty label names no host (and would meet a
+                # SAN that itself ends in a dot).
+                return f"{host!r} is not a valid host name (empty label)"
+            verify_certificate_hostname(cert, name)
     except VerificationError:
         return f"the certificate is not valid for {host!r} (it names {_names_in(cert)})"
     except CertificateError as exc:
