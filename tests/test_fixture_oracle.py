@@ -116,7 +116,11 @@ def trust_files(
     return cafile, untrusted
 
 
-def run_verify(tmp_path: Path, name: str, crl_check: bool) -> CertificateStatus:
+def run_verify(
+    tmp_path: Path, name: str, crl_check: bool, crl_paths: Sequence[str] | None = None
+) -> CertificateStatus:
+    """openssl verify's verdict on a committed scenario; with ``crl_check``, against the CRLs
+    a client can reach (default) or the given fixture files."""
     entry = SPEC_BY_NAME[name]
     directory = FIXTURES / name
     cafile, untrusted = trust_files(tmp_path, directory, entry)
@@ -128,7 +132,8 @@ def run_verify(tmp_path: Path, name: str, crl_check: bool) -> CertificateStatus:
     if crl_check:
         crl_file = tmp_path / "crls.pem"
         crls = [
-            x509.load_der_x509_crl((directory / p).read_bytes()) for p in entry["reachable_crls"]
+            x509.load_der_x509_crl((directory / p).read_bytes())
+            for p in (entry["reachable_crls"] if crl_paths is None else crl_paths)
         ]
         crl_file.write_bytes(b"".join(c.public_bytes(serialization.Encoding.PEM) for c in crls))
         argv.append("-crl_check_all")
@@ -198,6 +203,23 @@ def test_the_crl_oracle_judges_the_crl_scenarios() -> None:
             "crl-garbage", "no-revocation-info", "ocsp-responder-down"} <= judged  # fmt: skip
     assert "revoked-by-ocsp" not in judged
     assert "must-staple-without-staple" not in judged
+
+
+@pytest.mark.parametrize(
+    ("name", "revoked"),
+    [("revoked-responder-down", True), ("revoked-no-revocation-info", True),
+     ("ocsp-responder-down", False), ("no-revocation-info", False)],
+)  # fmt: skip
+def test_openssl_given_the_cas_own_crls_sees_what_no_client_can_learn(
+    tmp_path: Path, name: str, revoked: bool
+) -> None:
+    """AIR's hole, judged independently: handed every CRL the scenario's CAs issued (not only
+    those the path points to), openssl says the leaf is revoked; the twins stay good."""
+    every_crl = [p for p in SPEC_BY_NAME[name]["files"] if p.startswith("crl/")]
+    assert "crl/intermediate.crl" in every_crl
+    assert "crl/intermediate.crl" not in SPEC_BY_NAME[name]["reachable_crls"]
+    status = run_verify(tmp_path, name, crl_check=True, crl_paths=every_crl)
+    assert status is (S.REVOKED if revoked else S.TRUSTED)
 
 
 # ------------------------------------------------------------------------- live servers
