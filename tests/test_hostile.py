@@ -854,3 +854,54 @@ def test_one_socket_survives_every_hostile_server_then_connects(
     assert final == ["connect", "trusted"]
     assert loop_errors == []
     assert all(server.errors == [] for server in hostile_servers)
+
+
+def test_local_close_or_reconnect_during_a_stalled_handshake(
+    ca: ThrowawayCA, identity: ServerIdentity
+) -> None:
+    """Against a slowloris server: close() mid-handshake dispatches nothing and fails the
+    awaitable; connect() again mid-handshake abandons the first attempt silently and the
+    second (to a good server) connects. Nothing reaches the loop's exception handler."""
+
+    async def body() -> dict[str, Any]:
+        loop_errors: list[dict[str, Any]] = []
+        asyncio.get_running_loop().set_exception_handler(lambda _l, c: loop_errors.append(c))
+        sock = SecureSocket(trust="none")
+        sock.add_binary_chain_building_certificate(der(ca.root), True)
+        events: list[str] = []
+        for kind in ("connect", "close", "ioError", "securityError"):
+            sock.add_event_listener(kind, lambda event: events.append(event.type))
+        with SlowlorisServer(interval=0.02) as slow, TLSServer(identity) as good:
+            first = sock.connect("localhost", slow.port)
+            while slow.bytes_dripped < 3:  # the handshake is under way and stalled
+                await asyncio.sleep(0.01)
+            sock.close()
+            with pytest.raises(IOError):
+                await first
+            after_close = list(events)
+            status_after_close = sock.server_certificate_status
+            abandoned = sock.connect("localhost", slow.port)
+            while slow.bytes_dripped < 6:
+                await asyncio.sleep(0.01)
+            second = sock.connect("localhost", good.port)
+            await asyncio.wait_for(second, OUTCOME_LIMIT)
+            with pytest.raises(IOError):
+                await abandoned
+            await asyncio.sleep(0.05)
+            final = list(events)
+            sock.close()
+            errors = [*slow.errors, *good.errors]
+        return {
+            "after_close": after_close,
+            "status_after_close": status_after_close,
+            "final": final,
+            "loop_errors": loop_errors,
+            "server_errors": errors,
+        }
+
+    result = asyncio.run(body())
+    assert result["after_close"] == []
+    assert result["status_after_close"] != "trusted"
+    assert result["final"] == ["connect"]
+    assert result["loop_errors"] == []
+    assert result["server_errors"] == []
