@@ -307,6 +307,21 @@ class TestOCSPResponder:
         with pytest.raises(TimeoutError):
             post(responder.url, ocsp_request(pki[2], pki[1]), timeout=0.3)
 
+    @pytest.mark.parametrize("length", ["nope", "-1", "0"])
+    def test_a_bad_content_length_is_a_malformed_request_not_a_crash_or_a_hang(
+        self, responder: OCSPResponder, capfd: pytest.CaptureFixture[str], length: str
+    ) -> None:
+        with socket.create_connection((responder.host, responder.port), timeout=10) as raw:
+            raw.sendall(f"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n".encode())
+            reply = b""
+            while chunk := raw.recv(4096):
+                reply += chunk
+        head, _, body = reply.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.0 200")
+        answer = ocsp.load_der_ocsp_response(body)
+        assert answer.response_status is ocsp.OCSPResponseStatus.MALFORMED_REQUEST
+        assert capfd.readouterr().err == ""
+
     def test_delegated_responder_signs(
         self, pki: tuple[CA, CA, LeafCert], no_leftover_servers: None
     ) -> None:

@@ -77,8 +77,12 @@ class OCSPHandler(QuietHandler):
     max_request = 65536
 
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        self._answer("POST", self.rfile.read(min(length, self.max_request)))
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0  # answered as a malformed request
+        # Never read an unbounded or negative amount: -1 would wait for the client to close.
+        self._answer("POST", self.rfile.read(max(0, min(length, self.max_request))))
 
     def do_GET(self) -> None:
         encoded = urllib.parse.unquote(self.path.lstrip("/"))
