@@ -4,11 +4,26 @@ Shipped in the wheel so that applications can test against it too::
 
     from securesocket.testing import CA
 
-    ca = CA()
+    ca = CA()                                    # a fresh root (ECDSA P-256)
     server = ca.issue_cert("localhost", "127.0.0.1")
     ca.revoke(server)
     crl = ca.crl()
-    response = ca.ocsp_response(server)   # status "revoked"
+    response = ca.ocsp_response(server)          # status "revoked"
+
+Servers (each a context manager on 127.0.0.1 that leaves nothing behind)::
+
+    with OCSPResponder([ca]) as ocsp, CRLServer() as crls:
+        ca.ocsp_url, ca.crl_url = ocsp.url, crls.url("ca.crl")   # before issuing
+        leaf = ca.issue_cert("localhost")
+        crls.publish("ca.crl", ca.crl())
+        ocsp.fault = OCSPFault.SLOW                               # or TRY_LATER, STALE, ...
+        with OpenSSLServer(leaf, staple=None, tls_version="1.3") as tls:
+            ...                                                   # connect to tls.port
+
+Scenarios: ``SCENARIOS[name]`` states what a correct client reports under each revocation
+policy; ``.materials()`` builds it offline (at `VERIFICATION_TIME`), ``with .start() as live``
+runs it. pytest users get fixtures from the plugin (``securesocket_ca``, ``openssl_server``,
+``ocsp_responder``, ``scenario_<name>``, ``no_leftover_servers``, ...).
 """
 
 from __future__ import annotations
