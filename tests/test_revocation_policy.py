@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 
 import pytest
 from cryptography import x509
@@ -313,3 +314,46 @@ def test_verify_chain_takes_the_policy_and_carries_the_report(policy: str, case:
     assert report.policy.value == policy
     assert report.accepted is (expected is T)
     json.dumps(verification.to_dict())
+
+
+BAD_ARGUMENTS = {
+    "crls": ({"crls": ["PEM text"]}, "crls[0] must be bytes or an x509.CertificateRevocationList"),
+    "ocsp": ({"ocsp_responses": [None]}, "ocsp_responses[0] must be bytes or an ocsp.OCSP"),
+    "staple": ({"staple": "base64"}, "staple must be bytes or None, not str"),
+    "path": ({"path": ("leaf.pem",)}, "path[0] must be a cryptography x509.Certificate"),
+    "empty path": ({"path": ()}, "path is empty"),
+    "signer": ({"signer_certs": [b"DER"]}, "signer_certs[0] must be a cryptography"),
+    "naive at": ({"at": dt.datetime(2026, 1, 1)}, "at must be timezone-aware"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_ARGUMENTS))
+def test_wrong_arguments_are_argument_errors(case: str) -> None:
+    """Never an AttributeError from deep inside, offline or online; the well-typed twin of each
+    (bytearray and memoryview count as bytes) is accepted."""
+    import asyncio
+
+    from securesocket.revocation import Fetchers, check_revocation
+
+    pki = make_pki()
+    change, words = BAD_ARGUMENTS[case]
+    arguments: dict[str, object] = {
+        "path": pki.path,
+        "policy": "require",
+        "at": NOW,
+        "crls": pki.good_crls(),
+        **change,
+    }
+    with pytest.raises(ArgumentError, match=re.escape(words)):
+        evaluate_offline(**arguments)  # type: ignore[arg-type]
+    with pytest.raises(ArgumentError, match=re.escape(words)):
+        asyncio.run(check_revocation(fetchers=Fetchers(), **arguments))  # type: ignore[arg-type]
+    crl_root, crl_inter = pki.good_crls()
+    twin = evaluate_offline(
+        pki.path,
+        policy="require",
+        at=NOW,
+        crls=[bytearray(crl_root), memoryview(crl_inter)],  # type: ignore[list-item]
+        staple=bytearray(b""),  # type: ignore[arg-type]
+    )
+    assert twin.accepted, twin.summary

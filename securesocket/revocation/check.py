@@ -28,6 +28,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.x509 import ocsp as x509_ocsp
 
 from ..exceptions import FetchError
+from . import _arguments
 from .crl import ParsedCrl, load_supplied_crl
 from .crl_check import CrlContext, MethodResult, check_crls, signer_revocation_problem
 from .decide import build_report, decide_certificate
@@ -116,11 +117,13 @@ class _Evidence:
         signer_certs: Iterable[x509.Certificate],
     ) -> _Evidence:
         rules = RevocationRules.of(policy)
-        path = tuple(path)
-        parsed = tuple(load_supplied_crl(c) for c in crls)
-        ctx = CrlContext(path, tuple(signer_certs), issuer_validator, at, rules, parsed)
-        responses = tuple(_parse_ocsp(r) for r in ocsp_responses)
-        return cls(path, rules, at, ctx, responses, staple)
+        path = _arguments.certificates("path", path, empty=False)
+        pool = _arguments.certificates("signer_certs", signer_certs, empty=True)
+        at = _arguments.moment(at)
+        parsed = tuple(load_supplied_crl(c) for c in _arguments.crl_inputs(crls))
+        ctx = CrlContext(path, pool, issuer_validator, at, rules, parsed)
+        responses = tuple(_parse_ocsp(r) for r in _arguments.ocsp_inputs(ocsp_responses))
+        return cls(path, rules, at, ctx, responses, _arguments.staple_bytes(staple))
 
     def with_crls(self, extra: Sequence[ParsedCrl]) -> CrlContext:
         return replace(self.ctx, crls=self.ctx.crls + tuple(extra)) if extra else self.ctx
