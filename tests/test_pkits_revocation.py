@@ -102,6 +102,24 @@ OFF_PATH_SIGNER = {"4.4.19", "4.5.4", "4.5.6", "4.14.24", "4.14.25", "4.14.28", 
                    "4.14.30", "4.14.33"}  # fmt: skip
 
 
+def test_off_path_signer_runs_need_the_signer_certificates() -> None:
+    """Those runs fail without `signer_certs` (so passing them through verify_chain proves the
+    certificates were handed over), and each is a valid PKITS run."""
+    runs = {r["uid"]: r for r in RUNS}
+    for uid in sorted(OFF_PATH_SIGNER):
+        run = runs[uid]
+        assert run["expected"] == "valid"
+        leaf, anchor, pool, crls = _inputs(run)
+        verifier = ChainVerifier(
+            trust="none", anchors=[anchor], extra=pool, profile="rfc5280", policy=run["settings"]
+        )
+        path = verifier.verify(leaf, pool, host=None, at=AT).path
+        alone = evaluate_offline(
+            path, policy="require", at=AT, crls=crls, issuer_validator=verifier.issuer_validator(AT)
+        )
+        assert not alone.accepted, uid
+
+
 def _read(name: str) -> bytes:
     assert PKITS is not None
     return (PKITS / name).read_bytes()
@@ -174,11 +192,6 @@ def test_pkits_revocation_through_verify_chain(run: dict[str, Any]) -> None:
     if run["expected"] == "invalid":
         assert not verification.trusted  # never silently accepted
         return
-    if not verification.trusted and run["uid"] in OFF_PATH_SIGNER:
-        pytest.skip(
-            "verify_chain cannot validate this off-path CRL signer yet (it needs signer_certs= "
-            "and an issuer_validator that also sees the presented intermediates)"
-        )
     assert verification.trusted, [p.message for p in verification.problems]
     assert verification.revocation is not None
     assert verification.revocation.accepted
