@@ -123,6 +123,8 @@ class ChainSpec:
     cross_expired: bool = False
     trust_root: bool = True
     trust_other_root: bool = False
+    #: The first intermediate is a trust anchor too (AS3: added with trusted=True).
+    trust_intermediate: bool = False
     # Pool shaping: the order sent, a look-alike intermediate (same name, other key), junk.
     reverse_pool: bool = False
     lookalike: bool = False
@@ -359,6 +361,8 @@ def build(spec: ChainSpec) -> Built:
         validity=spec.leaf.validity,
         extensions=_leaf_extensions(spec.leaf, leaf_key, issuer_key, _key("lookalike", "p256")),
     )
+    if spec.trust_intermediate and pool:
+        anchors.append(pool[0])
     if spec.cross_sign and first is not None:
         other_key = _key("other-root", "p256")
         other_name = _name("Differential Other Root")

@@ -175,6 +175,7 @@ POOL_DEVIATIONS: dict[str, tuple[Any, ...]] = {
     "trust_root": (False,),
     "trust_other_root": (True,),
     "lookalike": (True,),
+    "trust_intermediate": (True,),
 }
 _OPENSSL_ONLY_POOL = ("reverse_pool", "junk", "send_root")
 
