@@ -29,6 +29,7 @@ from cryptography.x509.verification import PolicyBuilder, Store, VerificationErr
 
 from securesocket import verify_chain
 from securesocket.testing import KeyType, fixed_key
+from securesocket.testing._keys import PrivateKey
 from securesocket.testing.ca import sign_builder
 from securesocket.trust import Verification
 
@@ -60,7 +61,11 @@ _RSA_LABELS = {
     "lookalike": "other-intermediate",
     "leaf": "spare-1",
 }
-_HASHES = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+_HASHES: dict[str, type[hashes.SHA256 | hashes.SHA384 | hashes.SHA512]] = {
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+}
 EKUS = {
     "server": ExtendedKeyUsageOID.SERVER_AUTH,
     "client": ExtendedKeyUsageOID.CLIENT_AUTH,
@@ -142,7 +147,7 @@ class Built:
     junk: list[bytes] = field(default_factory=list)
 
 
-def _key(role: str, kind: str):  # type: ignore[no-untyped-def]
+def _key(role: str, kind: str) -> PrivateKey:
     if kind == "p521":  # not a fixture-kit key type; derived the same way
         seed = hashlib.sha256(f"differential-{role}-p521".encode()).digest()
         return ec.derive_private_key(int.from_bytes(seed, "big"), ec.SECP521R1())
@@ -235,8 +240,8 @@ def _sign(
     label: str,
     subject: x509.Name,
     issuer: x509.Name,
-    subject_key,  # type: ignore[no-untyped-def]
-    issuer_key,  # type: ignore[no-untyped-def]
+    subject_key: PrivateKey,
+    issuer_key: PrivateKey,
     signer_kind: str,
     hash_name: str,
     validity: str,
@@ -261,7 +266,9 @@ def _sign(
     return cert
 
 
-def _ca_extensions(spec: CASpec, key, issuer_key) -> list[tuple[x509.ExtensionType, bool]]:  # type: ignore[no-untyped-def]
+def _ca_extensions(
+    spec: CASpec, key: PrivateKey, issuer_key: PrivateKey
+) -> list[tuple[x509.ExtensionType, bool]]:
     out: list[tuple[x509.ExtensionType, bool]] = []
     if spec.ca_flag != "absent":
         is_ca = spec.ca_flag == "ca"
@@ -286,8 +293,8 @@ def _ca_extensions(spec: CASpec, key, issuer_key) -> list[tuple[x509.ExtensionTy
 
 
 def _leaf_extensions(
-    spec: LeafSpec, key, issuer_key, wrong_key
-) -> list[tuple[x509.ExtensionType, bool]]:  # type: ignore[no-untyped-def]
+    spec: LeafSpec, key: PrivateKey, issuer_key: PrivateKey, wrong_key: PrivateKey
+) -> list[tuple[x509.ExtensionType, bool]]:
     out: list[tuple[x509.ExtensionType, bool]] = []
     if spec.basic != "absent":
         out.append((x509.BasicConstraints(spec.basic == "ca", None), True))
@@ -328,7 +335,7 @@ def build(spec: ChainSpec) -> Built:
     pool: list[x509.Certificate] = []
     anchors = [root] if spec.trust_root else []
     issuer_name, issuer_key, issuer_kind = root_name, root_key, spec.root.key
-    first: tuple[x509.Name, object, CASpec] | None = None
+    first: tuple[x509.Name, PrivateKey, CASpec] | None = None
     for index, inter in enumerate(spec.intermediates):
         role = f"inter-{index}"
         key = _key(role, inter.key)

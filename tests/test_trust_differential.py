@@ -117,8 +117,8 @@ SUBTREES = (
 # look-alike issuers (OpenSSL's builder does not backtrack out of them), and a window that
 # ends at the validation time (OpenSSL treats notAfter as exclusive).
 def _subtree_sets() -> list[tuple[str, ...]]:
-    singles = [(n,) for n in SUBTREES]
-    pairs = [(a, b) for a in SUBTREES for b in SUBTREES if a < b]
+    singles: list[tuple[str, ...]] = [(n,) for n in SUBTREES]
+    pairs: list[tuple[str, ...]] = [(a, b) for a in SUBTREES for b in SUBTREES if a < b]
     return singles + pairs[::7]
 
 
