@@ -476,6 +476,25 @@ class TestRegressions:
             )
             assert result.status == status, result.summary()
 
+    def test_ipv4_mapped_address_under_an_ipv4_exclusion(self) -> None:
+        """A SAN ::ffff:127.0.0.1 reaches 127.0.0.1, which the CA excluded: refused. Stricter
+        than both references (they compare IPv6 with IPv6 constraints only, as RFC 5280's
+        byte lengths suggest): a connection to ::ffff:127.0.0.1 lands on 127.0.0.1."""
+        mapped = LeafSpec(sans=("::ffff:127.0.0.1",))
+        spec = ChainSpec(
+            intermediates=(I(excluded=("127.0.0.0/8",)),), leaf=mapped, host="::ffff:127.0.0.1"
+        )
+        assert verdicts(spec) == (S.INVALID_CHAIN, True, True)
+        elsewhere = replace(spec, intermediates=(I(excluded=("10.0.0.0/8",)),))
+        assert verdicts(elsewhere) == (S.TRUSTED, True, True)
+        # Not the other way round: excluding all of IPv6 leaves IPv4 addresses alone.
+        v4 = ChainSpec(
+            intermediates=(I(excluded=("::/0",)),),
+            leaf=LeafSpec(sans=("127.0.0.1",)),
+            host="127.0.0.1",
+        )
+        assert verdicts(v4) == (S.TRUSTED, True, True)
+
     def test_name_constraint_work_is_bounded(self) -> None:
         """A leaf with thousands of names under a CA with a thousand subtrees fails closed
         (too much to check) instead of stalling; the same CA with a few names is checked."""

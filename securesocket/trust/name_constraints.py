@@ -10,7 +10,8 @@ certificate that carries a name of that form: we never pass what we cannot check
 Where the RFC leaves room, the cautious reading: an excluded DNS subtree also catches a wildcard
 SAN that could match a name inside it, and a leading-dot DNS subtree (no such form in RFC 5280)
 excludes the name itself too while permitting only subdomains; a network-valued iPAddress SAN
-is excluded when it overlaps. The work per path is bounded (names times subtrees).
+is excluded when it overlaps, and an IPv4-mapped IPv6 address by its IPv4 address's exclusions
+too (::ffff:127.0.0.1 reaches 127.0.0.1). The work per path is bounded (names times subtrees).
 """
 
 from __future__ import annotations
@@ -132,15 +133,24 @@ def _excluded(name: x509.GeneralName, base: x509.GeneralName) -> bool:
         suffix = base.value.lstrip(".")
         return _dns_matches(name.value, suffix) or _wildcard_reaches(name.value, suffix)
     if isinstance(name, x509.IPAddress) and isinstance(base, x509.IPAddress):
-        # An 8- or 32-byte iPAddress SAN parses as a network; any overlap is excluded.
         value, network = name.value, base.value
+        if not isinstance(network, ipaddress.IPv4Network | ipaddress.IPv6Network):
+            return False
         if isinstance(value, ipaddress.IPv4Network | ipaddress.IPv6Network):
-            return (
-                isinstance(network, ipaddress.IPv4Network | ipaddress.IPv6Network)
-                and value.version == network.version
-                and value.overlaps(network)
-            )
+            # An 8- or 32-byte iPAddress SAN parses as a network; any overlap is excluded.
+            return value.version == network.version and value.overlaps(network)
+        # ::ffff:127.0.0.1 reaches 127.0.0.1: excluding 127.0.0.0/8 must catch it too.
+        return any(a.version == network.version and a in network for a in _spellings(value))
     return _matches(name, base)
+
+
+def _spellings(
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address,
+) -> tuple[ipaddress.IPv4Address | ipaddress.IPv6Address, ...]:
+    """An address, and for an IPv4-mapped IPv6 address (RFC 4291 §2.5.5.2) the IPv4 address
+    it reaches. (Not the other way: excluding IPv6 does not exclude every IPv4 address.)"""
+    mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+    return (address,) if mapped is None else (address, mapped)
 
 
 def _check_layer(names: Sequence[x509.GeneralName], layer: x509.NameConstraints) -> str | None:
