@@ -240,9 +240,10 @@ def chain_specs(draw: st.DrawFn, *, with_openssl: bool) -> ChainSpec:
     )
 
 
-def _cryptography_refuses_the_constraints(spec: ChainSpec) -> bool:
+def _not_comparable_with_cryptography(spec: ChainSpec) -> bool:
     """Documented divergences (TestDocumentedDivergences) cryptography's verdict cannot be
-    compared under: it refuses every leading-dot DNS subtree as malformed (we read it) and
+    compared under: an anchor's non-critical basicConstraints or missing keyUsage (ours are
+    not judged), it refuses every leading-dot DNS subtree as malformed (we read it) and
     every URI or directoryName constraint (we check them, as OpenSSL does), and it
     counts key-rollover (self-issued) certificates against pathLenConstraint (RFC 5280 does
     not)."""
@@ -250,6 +251,11 @@ def _cryptography_refuses_the_constraints(spec: ChainSpec) -> bool:
     subtrees = [n for ca in cas for n in (*ca.permitted, *ca.excluded)]
     if any(n.startswith((".", "uri:", "dir:")) for n in subtrees):
         return True  # also: it supports no URI or directoryName constraints at all
+    if spec.trust_intermediate and spec.intermediates:
+        # An anchor's basicConstraints criticality and keyUsage presence are not judged.
+        first = spec.intermediates[0]
+        if not first.bc_critical or first.key_usage == "absent":
+            return True
     rollover = any(ca.self_issued for ca in spec.intermediates)
     return rollover and any(ca.path_len is not None for ca in cas)
 
@@ -281,7 +287,7 @@ def _compare(spec: ChainSpec, *, with_openssl: bool) -> None:
     verdict = ours(built, spec.host)
     theirs = pyca(built, spec.host)
     event(f"ours: {verdict.status.value}")  # --hypothesis-show-statistics: the mix tested
-    skip_pyca = _cryptography_refuses_the_constraints(spec)
+    skip_pyca = _not_comparable_with_cryptography(spec)
     if verdict.trusted and not skip_pyca:
         assert theirs is None, _explain(spec, verdict, "cryptography", theirs)
     if theirs is None and not verdict.trusted:
