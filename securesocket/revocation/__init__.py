@@ -7,7 +7,16 @@ Gathering evidence may use the network (`check_revocation`, through `Fetchers`);
 from __future__ import annotations
 
 from .check import check_revocation, evaluate_offline
-from .fetch import CrlCache, CRLFetcher, Fetchers, HttpFetcher, OCSPFetcher
+from .destinations import ANY_DESTINATION, PUBLIC_ONLY, DestinationPolicy, public_only_plus
+from .fetch import (
+    CrlCache,
+    CRLFetcher,
+    Fetchers,
+    HttpFetcher,
+    OCSPFetcher,
+    default_fetchers,
+    set_default_fetchers,
+)
 from .policy import Method, RevocationPolicy, RevocationRules
 from .report import (
     Attempt,
@@ -19,11 +28,14 @@ from .report import (
 
 
 __all__ = [
+    "ANY_DESTINATION",
+    "PUBLIC_ONLY",
     "Attempt",
     "CRLFetcher",
     "CertificateDecision",
     "CertificateRevocation",
     "CrlCache",
+    "DestinationPolicy",
     "Fetchers",
     "HttpFetcher",
     "Method",
@@ -33,5 +45,8 @@ __all__ = [
     "RevocationReport",
     "RevocationRules",
     "check_revocation",
+    "default_fetchers",
     "evaluate_offline",
+    "public_only_plus",
+    "set_default_fetchers",
 ]

@@ -10,6 +10,8 @@ in-flight table; `FetchSession` applies them to one `check_revocation` call.
 - Every failure, whatever an injected fetcher raises, becomes a `FetchError` carrying the URL
   and the reason (`_guarded`). Nothing else escapes a fetch.
 - Concurrent fetches of the same URL (or the same OCSP request) share one request.
+- `allow_destinations` (the SSRF guard, destinations.py) narrows the `HttpFetcher`s the bundle
+  holds; an injected fetcher of another kind makes its own connections and its own rules.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from ..exceptions import FetchError
+from ..exceptions import ArgumentError, FetchError
 from .crl import ParsedCrl, load_crl
+from .destinations import ANY_DESTINATION, DestinationsLike, destination_policy
 from .http_fetcher import DEFAULT_MAX_BYTES, HttpFetcher, scheme_problem
 
 
@@ -38,6 +41,7 @@ __all__ = [
     "OCSPFetcher",
     "default_fetchers",
     "scheme_problem",
+    "set_default_fetchers",
 ]
 
 
@@ -104,6 +108,12 @@ class Fetchers:
         timeout: seconds allowed for each request.
         deadline: seconds allowed for all the fetching of one `check_revocation` call.
         cache: parsed CRLs, shared by every call that uses this bundle.
+        allow_destinations: which resolved addresses the fetches may connect to, on every
+            request and redirect hop: ``"any"`` (the default), ``"public-only"``, a
+            `DestinationPolicy` (e.g. `public_only_plus("10.0.0.0/8")`) or a predicate over
+            the address. Refusals are `FetchError`s that name the address and the policy.
+            It narrows each `HttpFetcher` given (never widens one's own policy); stored as
+            the `DestinationPolicy` it names.
     """
 
     crl: CRLFetcher = field(default_factory=HttpFetcher)
@@ -111,10 +121,19 @@ class Fetchers:
     timeout: float = 5.0
     deadline: float = 15.0
     cache: CrlCache = field(default_factory=CrlCache)
+    allow_destinations: DestinationsLike = ANY_DESTINATION
     # Keyed by event loop too: a future can only be awaited on the loop that runs it.
     _inflight: dict[tuple[asyncio.AbstractEventLoop, str, str, bytes], asyncio.Future[bytes]] = (
         field(default_factory=dict, repr=False)
     )
+
+    def __post_init__(self) -> None:
+        policy = destination_policy(self.allow_destinations)
+        object.__setattr__(self, "allow_destinations", policy)  # frozen: normalise once
+        for role in ("crl", "ocsp"):
+            fetcher = getattr(self, role)
+            if isinstance(fetcher, HttpFetcher):
+                object.__setattr__(self, role, fetcher.narrowed(policy))
 
 
 _default: Fetchers | None = None
@@ -126,6 +145,16 @@ def default_fetchers() -> Fetchers:
     if _default is None:
         _default = Fetchers()
     return _default
+
+
+def set_default_fetchers(fetchers: Fetchers) -> None:
+    """Replace the process-wide bundle: how an application gives `SecureSocket` (which
+    passes none) its limits or a destination policy, e.g.
+    ``set_default_fetchers(Fetchers(allow_destinations="public-only"))``."""
+    global _default  # noqa: PLW0603
+    if not isinstance(fetchers, Fetchers):
+        raise ArgumentError(f"set_default_fetchers takes a Fetchers, not {type(fetchers).__name__}")
+    _default = fetchers
 
 
 class FetchSession:

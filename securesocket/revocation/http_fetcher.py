@@ -12,6 +12,9 @@ name lookup that hangs cannot be cut: its thread waits for the resolver's own ti
 - Only ``http://`` is fetched: ``https://`` would need its own revocation check (a loop) and
   ``ldap://`` etc. are not supported; both are refused with the reason, never fetched.
 - A redirect may not change the scheme (urllib stops redirect loops after 10 hops).
+- Every connection (the first request and each redirect hop) goes to an address the fetcher's
+  `DestinationPolicy` allowed: the host is resolved once, each address judged, and the socket
+  connected to the judged address itself (destinations.py; no second lookup to rebind).
 - The body must be exactly as long as a valid Content-Length says (a shorter body is a cut
   connection, not a CRL), and no larger than `max_bytes`.
 - Every failure (DNS, refused, timeout, HTTP status, malformed HTTP, too large, bad redirect) is a
@@ -22,7 +25,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import http.client
+import ipaddress
 import socket
 import threading
 import urllib.error
@@ -33,6 +38,8 @@ from http.client import HTTPMessage
 from typing import IO, Any
 
 from ..exceptions import FetchError
+from .destinations import ANY_DESTINATION, DestinationPolicy, DestinationsLike, both
+from .destinations import destination_policy as _as_policy
 from .ocsp import get_url
 
 
@@ -79,23 +86,73 @@ class _Sockets:
                     sock.shutdown(socket.SHUT_RDWR)
 
 
+class _DestinationRefusedError(Exception):
+    """Every address of a host was refused by the policy (not an OSError: urllib lets it
+    through unwrapped, and `_blocking` turns it into the FetchError)."""
+
+
+def _connect_checked(
+    host: str, port: int, timeout: object, policy: DestinationPolicy
+) -> socket.socket:
+    """A socket connected to the first address of `host` that `policy` allows.
+
+    The host is resolved once and the socket connects to the very address that was judged.
+    """
+    refused: list[str] = []
+    last_error: OSError | None = None
+    for family, kind, proto, _name, sockaddr in socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM
+    ):
+        address = ipaddress.ip_address(sockaddr[0])
+        problem = policy.problem(address)
+        if problem is not None:
+            refused.append(f"{address} is {problem}")
+            continue
+        sock = socket.socket(family, kind, proto)
+        try:
+            if timeout is not socket._GLOBAL_DEFAULT_TIMEOUT:  # type: ignore[attr-defined]
+                sock.settimeout(timeout)  # type: ignore[arg-type]
+            sock.connect(sockaddr)
+        except OSError as exc:
+            sock.close()
+            last_error = exc
+            continue
+        return sock
+    if last_error is not None:
+        raise last_error
+    raise _DestinationRefusedError(
+        f"destination {host} port {port} refused by the {policy.name} destination policy: "
+        + "; ".join(refused)
+    )
+
+
 class _TrackedConnection(http.client.HTTPConnection):
-    def __init__(self, host: str, *, sockets: _Sockets, **kwargs: Any) -> None:
+    """Connects only where the policy allows, and registers the socket for `_Sockets.cut`."""
+
+    def __init__(
+        self, host: str, *, sockets: _Sockets, policy: DestinationPolicy, **kwargs: Any
+    ) -> None:
         super().__init__(host, **kwargs)
         self._sockets = sockets
+        self._policy = policy
 
     def connect(self) -> None:
-        super().connect()
+        # What http.client's connect does, with the resolution checked (no proxy tunnel here).
+        self.sock = _connect_checked(self.host, self.port, self.timeout, self._policy)
+        with contextlib.suppress(OSError):
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sockets.track(self.sock)
 
 
 class _TrackedHandler(urllib.request.HTTPHandler):
-    def __init__(self, sockets: _Sockets) -> None:
+    def __init__(self, sockets: _Sockets, policy: DestinationPolicy) -> None:
         super().__init__()
         self._sockets = sockets
+        self._policy = policy
 
     def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(partial(_TrackedConnection, sockets=self._sockets), req)
+        connection = partial(_TrackedConnection, sockets=self._sockets, policy=self._policy)
+        return self.do_open(connection, req)
 
 
 class _SameSchemeRedirects(urllib.request.HTTPRedirectHandler):
@@ -132,13 +189,35 @@ def _declared_length(headers: HTTPMessage) -> int | None:
 
 
 class HttpFetcher:
-    """The default fetcher: urllib (no proxies, http only) in the default executor."""
+    """The default fetcher: urllib (no proxies, http only) in the default executor.
+
+    Args:
+        max_bytes: the largest body accepted.
+        user_agent: the User-Agent header.
+        allow_destinations: which resolved addresses it may connect to: ``"any"`` (default),
+            ``"public-only"``, a `DestinationPolicy` or a predicate over the address.
+    """
 
     def __init__(
-        self, *, max_bytes: int = DEFAULT_MAX_BYTES, user_agent: str = "securesocket"
+        self,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        user_agent: str = "securesocket",
+        allow_destinations: DestinationsLike = ANY_DESTINATION,
     ) -> None:
         self.max_bytes = max_bytes
         self.user_agent = user_agent
+        self.destinations = _as_policy(allow_destinations)
+
+    def narrowed(self, policy: DestinationPolicy) -> HttpFetcher:
+        """This fetcher (self when nothing changes, else a copy) allowing only destinations
+        both its own policy and `policy` allow."""
+        combined = both(self.destinations, policy)
+        if combined is self.destinations:
+            return self
+        narrower = copy.copy(self)
+        narrower.destinations = combined
+        return narrower
 
     async def fetch_crl(self, url: str, *, timeout: float) -> bytes:
         return await self._run(url, None, None, timeout)
@@ -187,13 +266,17 @@ class HttpFetcher:
             headers["Content-Type"] = content_type
         request = urllib.request.Request(url, data=body, headers=headers)  # noqa: S310 - http only
         opener = urllib.request.build_opener(
-            urllib.request.ProxyHandler({}), _SameSchemeRedirects(), _TrackedHandler(sockets)
+            urllib.request.ProxyHandler({}),
+            _SameSchemeRedirects(),
+            _TrackedHandler(sockets, self.destinations),
         )
         try:
             with opener.open(request, timeout=timeout) as response:
                 return self._read_body(url, response)
         except FetchError:
             raise
+        except _DestinationRefusedError as exc:
+            raise FetchError(url=url, reason=str(exc)) from None
         except urllib.error.HTTPError as exc:
             exc.close()  # it holds the connection open
             raise FetchError(url=url, reason=f"HTTP {exc.code} {exc.reason}") from None
