@@ -621,6 +621,14 @@ class TestDocumentedDivergences:
         assert verdicts(ChainSpec(), "example.com.") == (S.TRUSTED, False, False)
         assert verdicts(ChainSpec(), "example.com..")[0] == S.PRINCIPAL_MISMATCH
 
+    def test_wildcard_never_stands_for_an_internationalised_label(self) -> None:
+        """RFC 6125 §6.4.3 / service-identity: "*.example.com" does not match
+        "xn--bcher-kva.example.com" (a wildcard cannot vouch for a U-label it never saw);
+        both references match it."""
+        spec = ChainSpec(leaf=LeafSpec(sans=("*.example.com",)), host="xn--bcher-kva.example.com")
+        assert verdicts(spec) == (S.PRINCIPAL_MISMATCH, True, True)
+        assert verdicts(spec, "www.example.com") == (S.TRUSTED, True, True)
+
     def test_labels_outside_letters_digits_hyphens(self) -> None:
         """An underscore or an edge hyphen breaks RFC 1123 host syntax; such names exist on
         private networks, so a SAN naming exactly that string matches it (service-identity,
