@@ -622,9 +622,9 @@ class TestDocumentedDivergences:
         assert verdicts(ChainSpec(), "example.com..")[0] == S.PRINCIPAL_MISMATCH
 
     def test_wildcard_never_stands_for_an_internationalised_label(self) -> None:
-        """RFC 6125 §6.4.3 / service-identity: "*.example.com" does not match
-        "xn--bcher-kva.example.com" (a wildcard cannot vouch for a U-label it never saw);
-        both references match it."""
+        """service-identity's rule: "*.example.com" does not match "xn--bcher-kva.example.com"
+        (stricter than RFC 6125 §6.4.3, which forbids only a wildcard inside an A-label; a
+        reverse divergence, fail-closed); both references match it."""
         spec = ChainSpec(leaf=LeafSpec(sans=("*.example.com",)), host="xn--bcher-kva.example.com")
         assert verdicts(spec) == (S.PRINCIPAL_MISMATCH, True, True)
         assert verdicts(spec, "www.example.com") == (S.TRUSTED, True, True)
@@ -783,7 +783,7 @@ class TestNames:
             (("w*.example.com",), "www.example.com", False),
             (("www.*.com",), "www.example.com", False),
             (("*",), "example", False),
-            # A wildcard never stands for an internationalised label (RFC 6125 §6.4.3).
+            # A wildcard never stands for an internationalised label (service-identity).
             (("*.example.com",), "xn--bcher-kva.example.com", False),
             # IP addresses: only an iPAddress SAN, in any spelling of the same address.
             (("::1",), "::1", True),
