@@ -405,9 +405,9 @@ class TestRegressions:
     @pytest.mark.parametrize(
         ("bad", "good"),
         [
-            # RFC 5280 §4.2.1.9 and BR §7.1.2.2: a CA's basicConstraints MUST be critical.
+            # RFC 5280 §4.2.1.9 and BR §7.1.2: a CA's basicConstraints MUST be critical.
             (I(bc_critical=False), I()),
-            # RFC 5280 §4.2.1.3 and BR §7.1.2.2: a CA certificate MUST carry keyUsage.
+            # RFC 5280 §4.2.1.3 and BR §7.1.2: a CA certificate MUST carry keyUsage.
             (I(key_usage="absent"), I()),
         ],
     )
@@ -576,9 +576,9 @@ class TestDocumentedDivergences:
         assert verdicts(expired)[:2] == (S.INVALID_CHAIN, False)
 
     def test_cn_is_never_a_name(self) -> None:
-        """A certificate naming its host only in the CN is refused (RFC 6125 §6.4.4, BR
-        §7.1.4.3: the SAN is authoritative; service-identity ignores the CN); OpenSSL still
-        falls back to it."""
+        """A certificate naming its host only in the CN is refused: the BRs require the names
+        in the SAN, RFC 9525 (which replaces RFC 6125) drops the CN fallback, and
+        service-identity never reads the CN; OpenSSL still falls back to it."""
         spec = ChainSpec(leaf=LeafSpec(sans=(), common_name="example.com"))
         assert verdicts(spec) == (S.PRINCIPAL_MISMATCH, False, True)
         # Twin: the same name in a SAN.
@@ -638,7 +638,7 @@ class TestDocumentedDivergences:
         assert verdicts(spec, "svc.example.com")[0] == S.PRINCIPAL_MISMATCH
 
     def test_weak_keys_and_hashes(self) -> None:
-        """RSA-1024 (BR §6.1.5) and SHA-1 (BR §7.1.3.2) are refused; OpenSSL 3.0 at its
+        """RSA-1024 (BR §6.1.5) and SHA-1 (BR §7.1.3) are refused; OpenSSL 3.0 at its
         default level takes both, cryptography takes the 1024-bit leaf key."""
         weak_key = ChainSpec(leaf=LeafSpec(key="rsa1024"))
         assert verdicts(weak_key) == (S.INVALID, True, True)
@@ -646,7 +646,7 @@ class TestDocumentedDivergences:
         assert verdicts(sha1) == (S.INVALID_CHAIN, False, True)
 
     def test_critical_san_beside_a_subject(self) -> None:
-        """RFC 5280 §4.2.1.6 says SHOULD NOT (BR §7.1.2.7.12 makes it a CA's MUST): a CA-side
+        """RFC 5280 §4.2.1.6 says SHOULD NOT (the BRs' subscriber profile: MUST NOT): a CA-side
         encoding rule with no effect on what the names mean; cryptography refuses it."""
         spec = ChainSpec(leaf=LeafSpec(san_critical=True))
         assert verdicts(spec)[:2] == (S.TRUSTED, False)
