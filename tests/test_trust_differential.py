@@ -646,7 +646,7 @@ class TestDocumentedDivergences:
         assert verdicts(sha1) == (S.INVALID_CHAIN, False, True)
 
     def test_critical_san_beside_a_subject(self) -> None:
-        """RFC 5280 §4.2.1.6 says SHOULD NOT (the BRs' subscriber profile: MUST NOT): a CA-side
+        """RFC 5280 §4.2.1.6 says SHOULD NOT (and the BRs' subscriber profile likewise): a CA-side
         encoding rule with no effect on what the names mean; cryptography refuses it."""
         spec = ChainSpec(leaf=LeafSpec(san_critical=True))
         assert verdicts(spec)[:2] == (S.TRUSTED, False)
