@@ -41,6 +41,8 @@ TruncatingServer              ``connect``, the data, then ``close`` flagged trun
 RenegotiatingServer           same certificate: refused (``ioError``) or transparent;
                               another certificate: ``ioError``
 KeyUpdateServer               transparent: data before and after the KeyUpdate
+FloodingServer                every byte, in order; while the application does not read,
+                              a bounded amount buffered (not yet: SECURITY.md, gaps)
 ============================  ===================================================
 """
 
@@ -59,6 +61,7 @@ from ._records import malformed_der_variants
 from ._server import HostileServer
 from ._tls import (
     DecoyIssuersServer,
+    FloodingServer,
     LongChainServer,
     RenegotiatingServer,
     TLSServer,
@@ -68,6 +71,7 @@ from ._tls import (
 
 __all__ = [
     "DecoyIssuersServer",
+    "FloodingServer",
     "GarbageServer",
     "HostileServer",
     "HugeCertificateServer",

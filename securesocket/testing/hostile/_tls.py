@@ -249,3 +249,40 @@ class RenegotiatingServer(TLSServer):
             raise
         self.outcomes.append("completed")
         peer.send(self.AFTER)
+
+
+class FloodingServer(TLSServer):
+    """After the handshake, pushes `total` bytes at the client as fast as it takes them, then
+    sends close_notify: for clients that must not buffer without bound when the application
+    does not read.
+
+    The data is `pattern(total)` (a repeating byte counter), so a client can check that what
+    it finally reads is every byte, in order.
+
+    Attributes:
+        sent: plaintext bytes handed to TLS and written to the socket so far (the kernel may
+            still hold some): how much a client that stops reading has let in.
+    """
+
+    CHUNK = MAX_RECORD
+
+    def __init__(self, identity: ServerIdentity, total: int = 256 * 1024 * 1024) -> None:
+        super().__init__(identity)
+        self.total = total
+        self.sent = 0
+
+    @staticmethod
+    def pattern(size: int) -> bytes:
+        """The bytes a `FloodingServer` of this `total` sends."""
+        return (bytes(range(256)) * (size // 256 + 1))[:size]
+
+    def after_handshake(self, peer: _TLSPeer) -> None:
+        chunk = self.pattern(self.CHUNK)  # CHUNK is a multiple of 256: chunks join seamlessly
+        while self.sent < self.total:
+            piece = chunk[: self.total - self.sent]
+            peer.send(piece)
+            self.sent += len(piece)
+        with contextlib.suppress(SSL.Error):
+            peer.tls.shutdown()
+        peer.flush()
+        self.hold(peer.sock)
