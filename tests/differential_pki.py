@@ -58,6 +58,7 @@ _RSA_LABELS = {
     "other-root": "other-root",
     "inter-0": "intermediate",
     "inter-1": "intermediate-2",
+    "inter-2": "spare-2",
     "lookalike": "other-intermediate",
     "leaf": "spare-1",
 }

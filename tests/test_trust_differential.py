@@ -197,7 +197,7 @@ def _allowed(field: str, value: Any, *, where: str, with_openssl: bool) -> bool:
 @st.composite
 def chain_specs(draw: st.DrawFn, *, with_openssl: bool) -> ChainSpec:
     """The good baseline chain with a few deviations (none shrinks back to the baseline)."""
-    intermediates = [CASpec() for _ in range(draw(st.sampled_from((1, 0, 2))))]
+    intermediates = [CASpec() for _ in range(draw(st.sampled_from((1, 0, 2, 3))))]
     parts: dict[str, Any] = {"root": CASpec(), "leaf": LeafSpec()}
     pool: dict[str, Any] = {}
     host: str | None = None
