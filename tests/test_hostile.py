@@ -10,12 +10,10 @@ twin in the same harness that connects, so a pass is never vacuous.
 from __future__ import annotations
 
 import asyncio
-import http.server
 import itertools
 import os
 import socket
 import ssl
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +43,7 @@ from securesocket.testing.hostile import (
     TLSServer,
     TruncatingServer,
 )
+from tests.counting_http import CountingHTTPServer
 
 
 # Every test here must leave no thread or child process behind (the kit's pytest plugin).
@@ -714,48 +713,16 @@ class TestNoOverrideOfABadCertificate:
         assert_clean(outcome, server)
 
 
-class _CountingHTTPServer:
-    """An HTTP server on 127.0.0.1 that answers 404 to everything and counts the requests."""
-
-    def __init__(self) -> None:
-        self.requests: list[str] = []
-        owner = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                owner.requests.append(self.path)
-                self.send_error(404)
-
-            def do_POST(self) -> None:
-                self.do_GET()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> _CountingHTTPServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
-
-
 class TestFetchesOnlyForAValidatedPath:
     """SSRF guard: URLs in a certificate are fetched only once the chain is trusted, so a
     server with an unverifiable certificate cannot make the client send requests."""
 
     @staticmethod
-    def _identity(services: _CountingHTTPServer) -> tuple[CA, ServerIdentity]:
+    def _identity(services: CountingHTTPServer) -> tuple[CA, ServerIdentity]:
         root = CA(
-            crl_url=f"{services.url}/root.crl",
-            ocsp_url=f"{services.url}/ocsp",
-            ca_issuers_url=f"{services.url}/root.der",
+            crl_url=services.url("root.crl"),
+            ocsp_url=services.url("ocsp"),
+            ca_issuers_url=services.url("root.der"),
         )
         leaf = root.issue_cert("localhost")
         return root, ServerIdentity((leaf.certificate, *leaf.intermediates), leaf.private_key)
@@ -763,7 +730,7 @@ class TestFetchesOnlyForAValidatedPath:
     def test_untrusted_chain_fetches_nothing(self) -> None:
         """A chain to an unknown root with CRL, OCSP and caIssuers URLs → ioError and not
         one request to any of them."""
-        with _CountingHTTPServer() as services:
+        with CountingHTTPServer() as services:
             _root, identity = self._identity(services)
             with TLSServer(identity) as server:
                 outcome = attempt(server.address, [])
@@ -774,7 +741,7 @@ class TestFetchesOnlyForAValidatedPath:
     def test_control_trusted_chain_does_fetch(self) -> None:
         """The twin: the same certificate, its root trusted → the revocation URLs are asked
         (404 under soft-fail still connects)."""
-        with _CountingHTTPServer() as services:
+        with CountingHTTPServer() as services:
             root, identity = self._identity(services)
             with TLSServer(identity) as server:
                 outcome = attempt(

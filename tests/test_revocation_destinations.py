@@ -11,10 +11,8 @@ and, via the process-wide bundle, into `SecureSocket`.
 from __future__ import annotations
 
 import asyncio
-import http.server
 import ipaddress
 import socket
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -35,6 +33,7 @@ from securesocket.revocation.destinations import (
 from securesocket.revocation.fetch import default_fetchers, set_default_fetchers
 from securesocket.testing.crl_server import CRLServer
 from securesocket.testing.hostile import ServerIdentity, TLSServer
+from tests.counting_http import CountingHTTPServer
 from tests.revocation_helpers import NOW, der, make_pki
 
 
@@ -136,48 +135,9 @@ def test_fetchers_narrow_never_widen_an_http_fetcher() -> None:
 # --------------------------------------------------------------------------- on loopback
 
 
-class _Site:
-    """An HTTP server on `host` that counts requests and either serves `body` or redirects."""
-
-    def __init__(self, host: str, body: bytes = b"CRL bytes", redirect: str | None = None) -> None:
-        self.requests: list[str] = []
-        owner = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                owner.requests.append(self.path)
-                if redirect is not None:
-                    self.send_response(302)
-                    self.send_header("Location", redirect)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = http.server.ThreadingHTTPServer((host, 0), Handler)
-        self.port = self._server.server_address[1]
-        self.url = f"http://{host}:{self.port}/ca.crl"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> _Site:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
-
-
 @pytest.fixture
-def site() -> Iterator[_Site]:
-    with _Site("127.0.0.1") as served:
+def site() -> Iterator[CountingHTTPServer]:
+    with CountingHTTPServer(body=b"CRL bytes") as served:
         yield served
 
 
@@ -186,21 +146,21 @@ def fetch(url: str, allow: Any) -> bytes:
     return asyncio.run(fetcher.fetch_crl(url, timeout=10))
 
 
-def test_public_only_refuses_loopback_and_sends_nothing(site: _Site) -> None:
+def test_public_only_refuses_loopback_and_sends_nothing(site: CountingHTTPServer) -> None:
     with pytest.raises(FetchError) as refused:
-        fetch(site.url, "public-only")
-    assert refused.value.url == site.url
+        fetch(site.url("ca.crl"), "public-only")
+    assert refused.value.url == site.url("ca.crl")
     assert "127.0.0.1 is a loopback address" in refused.value.reason
     assert "public-only destination policy" in refused.value.reason
     assert site.requests == []
 
 
-def test_any_reaches_loopback(site: _Site) -> None:
-    assert fetch(site.url, "any") == b"CRL bytes"
+def test_any_reaches_loopback(site: CountingHTTPServer) -> None:
+    assert fetch(site.url("ca.crl"), "any") == b"CRL bytes"
     assert site.requests == ["/ca.crl"]
 
 
-def test_a_host_name_is_judged_by_the_address_it_resolves_to(site: _Site) -> None:
+def test_a_host_name_is_judged_by_the_address_it_resolves_to(site: CountingHTTPServer) -> None:
     """``localhost`` is not an IP literal: the check is on what it resolves to."""
     url = f"http://localhost:{site.port}/ca.crl"
     with pytest.raises(FetchError, match="loopback") as refused:
@@ -210,18 +170,18 @@ def test_a_host_name_is_judged_by_the_address_it_resolves_to(site: _Site) -> Non
     assert fetch(url, "any") == b"CRL bytes"
 
 
-def test_a_redirect_to_loopback_is_refused(site: _Site) -> None:
+def test_a_redirect_to_loopback_is_refused(site: CountingHTTPServer) -> None:
     """The first hop (127.0.0.2) is allowed, the redirect to 127.0.0.1 is not: the target
     gets no request; the twin policy that allows 127.0.0.1 follows the redirect."""
-    with _Site("127.0.0.2", redirect=site.url) as front:
+    with CountingHTTPServer("127.0.0.2", redirect=site.url("ca.crl")) as front:
         with pytest.raises(FetchError) as refused:
-            fetch(front.url, public_only_plus("127.0.0.2/32"))
+            fetch(front.url("ca.crl"), public_only_plus("127.0.0.2/32"))
         assert front.requests == ["/ca.crl"]
         assert site.requests == []
-        assert refused.value.url == front.url
+        assert refused.value.url == front.url("ca.crl")
         assert f"destination 127.0.0.1 port {site.port}" in refused.value.reason
         assert "loopback" in refused.value.reason
-        assert fetch(front.url, public_only_plus("127.0.0.0/8")) == b"CRL bytes"
+        assert fetch(front.url("ca.crl"), public_only_plus("127.0.0.0/8")) == b"CRL bytes"
     assert site.requests == ["/ca.crl"]
 
 
@@ -240,7 +200,7 @@ def test_the_checked_address_is_the_one_connected_to(monkeypatch: pytest.MonkeyP
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answer, port))]
 
     monkeypatch.setattr(socket, "getaddrinfo", rebinding)
-    with _Site("127.0.0.2", body=b"from the checked address") as checked:
+    with CountingHTTPServer("127.0.0.2", body=b"from the checked address") as checked:
         # the same port on both addresses, so only the address decides which one answers
         internal = _bind_same_port(checked.port)
         try:

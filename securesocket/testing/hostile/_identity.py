@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime
-import ipaddress
 from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from .._extensions import ca_key_usage, general_name
 
 
 ServerKey = (
@@ -43,31 +44,11 @@ def _name(common_name: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-def _general_name(identity: str) -> x509.GeneralName:
-    try:
-        return x509.IPAddress(ipaddress.ip_address(identity))
-    except ValueError:
-        return x509.DNSName(identity)
-
-
-_CA_KEY_USAGE = x509.KeyUsage(
-    digital_signature=True,
-    content_commitment=False,
-    key_encipherment=False,
-    data_encipherment=False,
-    key_agreement=False,
-    key_cert_sign=True,
-    crl_sign=True,
-    encipher_only=False,
-    decipher_only=False,
-)
-
-
 class ThrowawayCA:
     """A minimal web-PKI-conformant CA for hostile servers (ECDSA P-256, valid ±30 days).
 
-    It needs nothing from the rest of the fixture kit, so the hostile servers can be used on
-    their own. `root` is the anchor a client must trust; it is never sent by a server.
+    It does not need the kit's `CA` (revocation, ledger, keys on disk): the hostile servers can
+    be used on their own. `root` is the anchor a client must trust; it is never sent by a server.
     """
 
     def __init__(self, common_name: str = "securesocket hostile root") -> None:
@@ -99,7 +80,7 @@ class ThrowawayCA:
         builder = (
             self._builder(subject, issuer, subject_key.public_key())
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(_CA_KEY_USAGE, critical=True)
+            .add_extension(ca_key_usage(), critical=True)
             .add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
                 critical=False,
@@ -124,7 +105,7 @@ class ThrowawayCA:
                 .not_valid_after(self._now + datetime.timedelta(days=30))
                 .add_extension(ski, critical=False)
                 .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-                .add_extension(_CA_KEY_USAGE, critical=True)
+                .add_extension(ca_key_usage(), critical=True)
                 .add_extension(
                     x509.AuthorityKeyIdentifier.from_issuer_public_key(self._key.public_key()),
                     critical=False,
@@ -152,7 +133,7 @@ class ThrowawayCA:
         leaf = (
             self._builder(_name(identities[0]), issuer_name, leaf_key.public_key())
             .add_extension(
-                x509.SubjectAlternativeName([_general_name(i) for i in identities]),
+                x509.SubjectAlternativeName([general_name(i) for i in identities]),
                 critical=False,
             )
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)

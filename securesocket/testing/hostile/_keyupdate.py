@@ -10,16 +10,16 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Self
 
 from cryptography.hazmat.primitives import serialization
 
+from .._service import Service
 from ._identity import ServerIdentity
 from ._server import HOST, JOIN_TIMEOUT
 
 
-class KeyUpdateServer:
+class KeyUpdateServer(Service):
     """TLS 1.3 `openssl s_server` that sends a KeyUpdate (requesting one back) mid-stream.
 
     After each handshake it sends ``before\\n``, then a KeyUpdate with update_requested, then
@@ -52,7 +52,8 @@ class KeyUpdateServer:
         """``(host, port)``."""
         return self.host, self.port
 
-    def __enter__(self) -> Self:
+    def start(self) -> Self:
+        """Start s_server on a fresh port on 127.0.0.1; return once it accepts."""
         self._dir = Path(tempfile.mkdtemp(prefix="securesocket-keyupdate-"))
         cert, chain, key = self._dir / "cert.pem", self._dir / "chain.pem", self._dir / "key.pem"
         cert.write_bytes(self.identity.leaf.public_bytes(serialization.Encoding.PEM))
@@ -76,7 +77,7 @@ class KeyUpdateServer:
         self._reader = threading.Thread(target=self._read_output, name="KeyUpdateServer-reader")
         self._reader.start()
         if not self._ready.wait(JOIN_TIMEOUT) or not self.port:
-            self.__exit__(None, None, None)
+            self.stop()
             raise RuntimeError("openssl s_server did not start")
         return self
 
@@ -109,12 +110,8 @@ class KeyUpdateServer:
                 stdin.flush()
             time.sleep(self._GAP)
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def stop(self) -> None:
+        """End s_server and the reader thread, remove the temporary files (idempotent)."""
         process, self._process = self._process, None
         if process is not None:
             process.terminate()

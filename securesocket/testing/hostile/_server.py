@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import socket
 import threading
-from types import TracebackType
 from typing import Self
+
+from .._service import Service
 
 
 HOST = "127.0.0.1"
@@ -28,8 +29,9 @@ class HangUpError(Exception):
     """Raised inside a handler when the server is shutting down or the peer hung up."""
 
 
-class HostileServer:
-    """Base: a threaded TCP server on 127.0.0.1 whose handler misbehaves.
+class HostileServer(Service):
+    """Base: a threaded TCP server on 127.0.0.1 whose handler misbehaves. A kit `Service`:
+    ``with server:`` (or `start` / `stop`).
 
     Attributes:
         host: always ``"127.0.0.1"``.
@@ -55,20 +57,13 @@ class HostileServer:
 
     # -- lifecycle
 
-    def __enter__(self) -> Self:
+    def start(self) -> Self:
+        """Bind a fresh port on 127.0.0.1 and start accepting."""
         self._listener = socket.create_server((HOST, 0), backlog=128)
         self._listener.settimeout(POLL_INTERVAL)
         self.port = self._listener.getsockname()[1]
         self._spawn(self._accept_loop, "accept")
         return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def stop(self) -> None:
         """Stop accepting, end every handler, close every socket (idempotent)."""
