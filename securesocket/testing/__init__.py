@@ -24,6 +24,10 @@ Scenarios: ``SCENARIOS[name]`` states what a correct client reports under each r
 policy; ``.materials()`` builds it offline (at `VERIFICATION_TIME`), ``with .start() as live``
 runs it. pytest users get fixtures from the plugin (``securesocket_ca``, ``openssl_server``,
 ``ocsp_responder``, ``scenario_<name>``, ``no_leftover_servers``, ...).
+
+Hostile peers (garbage, stalls, huge or malformed certificates, decoy issuers, truncation,
+renegotiation, KeyUpdate, floods) live in their own namespace, with the outcome a correct client
+reports for each: ``from securesocket.testing.hostile import SlowlorisServer, ThrowawayCA``.
 """
 
 from __future__ import annotations
