@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import math
 import os
+import struct
 import subprocess
 import sys
 import textwrap
@@ -205,6 +207,44 @@ class TestCodecs:
         fuzz(mode, amf_values(), check)
 
     @pytest.mark.parametrize("mode", MODES)
+    def test_random_writes_read_back(self, mode: str) -> None:
+        """IDataOutput: any sequence of writes, in either endian and AMF version, each either
+        writes or raises our error (RangeError, ArgumentError) having written nothing; reading
+        back gives every successful write's value as AS3 defines it (wrapped integers, float
+        rounding, a UTF string over 65535 bytes refused)."""
+
+        def check(case: tuple[str, int, list[tuple[int, Any]]]) -> None:
+            endian, encoding, plan = case
+            buffer = ByteArray()
+            buffer.endian = endian
+            buffer.object_encoding = encoding
+            written: list[tuple[int, Any]] = []
+            for index, value in plan:
+                before = (buffer.length, buffer.position)
+                try:
+                    _write(buffer, _WRITES[index][0], value)
+                except (RangeError, ArgumentError):
+                    assert (buffer.length, buffer.position) == before, "a failed write wrote"
+                    continue
+                written.append((index, value))
+            buffer.position = 0
+            for index, value in written:
+                name, _strategy, read, expected = _WRITES[index]
+                got = read(buffer, value)
+                assert _same(expected(value), got), f"{name}({value!r}) read back as {got!r}"
+            assert buffer.bytes_available == 0
+
+        one_write = st.integers(0, len(_WRITES) - 1).flatmap(
+            lambda i: st.tuples(st.just(i), _WRITES[i][1])
+        )
+        strategy = st.tuples(
+            st.sampled_from(["bigEndian", "littleEndian"]),
+            st.sampled_from([0, 3]),
+            st.lists(one_write, max_size=8),
+        )
+        fuzz(mode, strategy, check)
+
+    @pytest.mark.parametrize("mode", MODES)
     def test_amf_encode_unrepresentable(self, mode: str) -> None:
         """Values with no AMF form raise ArgumentError, never another exception."""
 
@@ -219,6 +259,96 @@ class TestCodecs:
             st.dictionaries(st.integers(), st.integers(), min_size=1, max_size=3),
         )
         fuzz(mode, bad, check)
+
+
+def _signed(value: int, bits: int) -> int:
+    value &= (1 << bits) - 1
+    return value - (1 << bits) if value >> (bits - 1) else value
+
+
+def _as_float32(value: float) -> float:
+    try:
+        return float(struct.unpack("<f", struct.pack("<f", value))[0])
+    except OverflowError:
+        return math.copysign(math.inf, value)
+
+
+def _as3_text(value: str) -> str:
+    """What readUTF / readUTFBytes give back for `value`: AS3 drops a leading BOM and stops
+    at the first NUL."""
+    value = value.removeprefix("\ufeff")
+    return value.split("\x00", 1)[0]
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal, with NaN equal to NaN (a float written and read back keeps being NaN)."""
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a):
+        return math.isnan(b)
+    return bool(a == b)
+
+
+# One IDataOutput write: (name, value strategy, how to read it back, what the read gives).
+_WRITES: list[tuple[str, st.SearchStrategy[Any], Callable[[ByteArray, Any], Any], Any]] = [
+    ("boolean", st.booleans(), lambda b, v: b.read_boolean(), bool),
+    ("byte", st.integers(-(2**40), 2**40), lambda b, v: b.read_byte(), lambda v: _signed(v, 8)),
+    ("short", st.integers(-(2**40), 2**40), lambda b, v: b.read_short(), lambda v: _signed(v, 16)),
+    ("int", st.integers(-(2**40), 2**40), lambda b, v: b.read_int(), lambda v: _signed(v, 32)),
+    (
+        "unsigned_int",
+        st.integers(-(2**40), 2**40),
+        lambda b, v: b.read_unsigned_int(),
+        lambda v: v % 2**32,
+    ),
+    ("float", st.floats(), lambda b, v: b.read_float(), _as_float32),
+    ("double", st.floats(), lambda b, v: b.read_double(), lambda v: v),
+    (
+        "utf",
+        st.one_of(
+            st.text(max_size=40),
+            # around the 65535-byte limit: 1-, 2- and 3-byte characters
+            st.builds(lambda n, c: c * n, st.integers(21_840, 21_850), st.just("\u20ac")),
+            st.builds(lambda n, c: c * n, st.integers(65_530, 65_540), st.just("a")),
+        ),
+        lambda b, v: b.read_utf(),
+        _as3_text,
+    ),
+    (
+        "utf_bytes",
+        st.text(max_size=40),
+        lambda b, v: b.read_utf_bytes(len(v.encode())),
+        _as3_text,
+    ),
+    (
+        "object",
+        st.deferred(lambda: amf_values()),  # noqa: PLW0108 - amf_values is defined below
+        lambda b, v: b.read_object(),
+        lambda v: v,
+    ),
+    (
+        "bytes",
+        st.tuples(st.binary(max_size=16), st.integers(-2, 20), st.integers(-2, 20)),
+        lambda b, v: _read_n(b, len(_slice(*v))),
+        lambda v: _slice(*v),
+    ),
+]
+
+
+def _slice(data: bytes, offset: int, length: int) -> bytes:
+    return data[offset:] if length == 0 else data[offset : offset + length]
+
+
+def _read_n(buffer: ByteArray, count: int) -> bytes:
+    target = bytearray()
+    if count:
+        buffer.read_bytes(target, 0, count)
+    return bytes(target)
+
+
+def _write(buffer: ByteArray, name: str, value: Any) -> None:
+    if name == "bytes":
+        buffer.write_bytes(*value)
+    else:
+        getattr(buffer, f"write_{name}")(value)
 
 
 def amf_values() -> st.SearchStrategy[Any]:
