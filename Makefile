@@ -37,7 +37,7 @@ stress: $(STAMP)
 	SECURESOCKET_STRESS=full $(BIN)/python -m pytest -m slow -q tests/test_stress.py
 
 fuzz: $(STAMP)
-	SECURESOCKET_FUZZ=long $(BIN)/python -m pytest -m slow -q tests/test_fuzz.py
+	SECURESOCKET_FUZZ=long $(BIN)/python -m pytest -m slow -q tests/test_fuzz.py tests/test_trust_differential.py
 
 ## Regenerate the committed fixture PKI (deterministic: same spec, same bytes).
 fixtures: $(STAMP)
