@@ -160,6 +160,22 @@ def test_any_reaches_loopback(site: CountingHTTPServer) -> None:
     assert site.requests == ["/ca.crl"]
 
 
+@pytest.mark.parametrize("size", [8, 600], ids=["ocsp-get", "ocsp-post"])
+def test_ocsp_requests_are_judged_too(site: CountingHTTPServer, size: int) -> None:
+    """OCSP over GET (small request) and POST (large) go through the same guard."""
+    request = b"\x30" + bytes(size)
+
+    def ask(allow: str) -> bytes:
+        fetcher = HttpFetcher(allow_destinations=allow)
+        return asyncio.run(fetcher.fetch_ocsp(site.url("ocsp"), request, timeout=10))
+
+    with pytest.raises(FetchError, match="public-only destination policy"):
+        ask("public-only")
+    assert site.requests == []
+    assert ask("any") == b"CRL bytes"
+    assert len(site.requests) == 1
+
+
 def test_a_host_name_is_judged_by_the_address_it_resolves_to(site: CountingHTTPServer) -> None:
     """``localhost`` is not an IP literal: the check is on what it resolves to."""
     url = f"http://localhost:{site.port}/ca.crl"
