@@ -41,6 +41,7 @@ from .revocation import RevocationReport as RevocationReport
 from .revocation import RevocationRules as RevocationRules
 from .revocation import check_revocation as check_revocation
 from .revocation import evaluate_offline as evaluate_offline
+from .revocation import set_default_fetchers as set_default_fetchers
 from .trust import ChainVerifier as ChainVerifier
 from .trust import PolicyInputs as PolicyInputs
 from .trust import Problem as Problem
@@ -99,5 +100,6 @@ __all__ = [
     "__version__",
     "check_revocation",
     "evaluate_offline",
+    "set_default_fetchers",
     "verify_chain",
 ]

@@ -18,10 +18,16 @@ from typing import Any
 
 import pytest
 
-from securesocket import FetchError, SecureSocket
+from securesocket import FetchError, SecureSocket, set_default_fetchers
 from securesocket.exceptions import ArgumentError
 from securesocket.exceptions import IOError as SocketIOError
-from securesocket.revocation import Fetchers, HttpFetcher, Outcome, check_revocation
+from securesocket.revocation import (
+    Fetchers,
+    HttpFetcher,
+    Outcome,
+    check_revocation,
+    default_fetchers,
+)
 from securesocket.revocation.destinations import (
     ANY_DESTINATION,
     PUBLIC_ONLY,
@@ -30,7 +36,6 @@ from securesocket.revocation.destinations import (
     destination_policy,
     public_only_plus,
 )
-from securesocket.revocation.fetch import default_fetchers, set_default_fetchers
 from securesocket.testing.crl_server import CRLServer
 from securesocket.testing.hostile import ServerIdentity, TLSServer
 from tests.counting_http import CountingHTTPServer
