@@ -27,6 +27,10 @@ revocation) and is cancelled by its outcome, so a refused connect gives one ``io
 later ``securityError`` (the decompiled Flash Player timer would fire one; a single outcome per
 attempt is the contract here).
 
+Back-pressure: above `read_buffer_limit` unread bytes the transport stops reading (the
+server's writes then block in TCP) and resumes once the application has read the input down
+to a quarter of the limit, so a server cannot grow the client's memory without bound.
+
 Writing: ``write*`` calls append to the output buffer; nothing is sent until `flush`. The
 transport's write-buffer limits are 0/0, so asyncio reports the moment the kernel has taken
 everything (``resume_writing``), which is when ``outputProgress`` reports 0 pending.
@@ -63,6 +67,9 @@ __all__ = ["ConnectAttempt", "Socket"]
 #: One transport read lands here; 256 KiB is asyncio's own SSL buffer size and lets one read
 #: carry ~16 TLS records.
 READ_BUFFER_SIZE: Final = 262144
+#: Unread input above which the socket stops reading from the network (back-pressure on the
+#: server) until the application has read it down to a quarter of that.
+DEFAULT_READ_BUFFER_LIMIT: Final = 8 << 20
 DEFAULT_TIMEOUT_MS: Final = 20000
 MIN_TIMEOUT_MS: Final = 250
 
@@ -165,6 +172,8 @@ class Socket(EventDispatcher, DataInput, DataOutput):
         EventDispatcher.__init__(self)
         self._timeout_ms = DEFAULT_TIMEOUT_MS
         self._tcp_no_delay = True
+        self._read_buffer_limit = DEFAULT_READ_BUFFER_LIMIT
+        self._reading_paused = False
         self._input = ByteQueue()
         self._output = bytearray()
         self._attempt: ConnectAttempt | None = None
@@ -210,6 +219,20 @@ class Socket(EventDispatcher, DataInput, DataOutput):
     @timeout.setter
     def timeout(self, value: int) -> None:
         self._timeout_ms = max(MIN_TIMEOUT_MS, int(value))
+
+    @property
+    def read_buffer_limit(self) -> int:
+        """Unread bytes at which the socket stops reading from the network (default 8 MiB;
+        0: no limit, AS3's behaviour). Reading resumes once the application has read the
+        input down to a quarter of it, so nothing is lost; but an application that waits
+        for more than this many bytes before reading anything would wait forever, so raise
+        the limit above the largest message it waits for."""
+        return self._read_buffer_limit
+
+    @read_buffer_limit.setter
+    def read_buffer_limit(self, value: int) -> None:
+        self._read_buffer_limit = max(0, int(value))
+        self._relieve_read_pressure()
 
     @property
     def tcp_no_delay(self) -> bool:
@@ -312,6 +335,7 @@ class Socket(EventDispatcher, DataInput, DataOutput):
             self._local_close()
         transport = self._transport
         self._transport = None
+        self._reading_paused = False
         if transport is not None:
             transport.close()
         if local:
@@ -391,6 +415,28 @@ class Socket(EventDispatcher, DataInput, DataOutput):
         if attempt is not self._attempt:
             return
         self._incoming(attempt, _read_buffer()[:nbytes])
+        limit = self._read_buffer_limit
+        if (
+            limit
+            and attempt is self._attempt
+            and len(self._input) >= limit
+            and self._transport is not None
+            and not self._reading_paused
+        ):
+            # Back-pressure: the server's writes block once the kernel buffers are full.
+            self._reading_paused = True
+            self._transport.pause_reading()
+
+    def _relieve_read_pressure(self) -> None:
+        """Resume reading once the application has read the input down far enough."""
+        if not self._reading_paused:
+            return
+        limit = self._read_buffer_limit
+        if limit and len(self._input) > limit // 4:
+            return
+        self._reading_paused = False
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.resume_reading()
 
     def _on_eof(self, attempt: ConnectAttempt) -> None:
         if attempt is self._attempt:
@@ -486,7 +532,10 @@ class Socket(EventDispatcher, DataInput, DataOutput):
                 f"{len(self._input)} available)",
                 2030,
             )
-        return self._input.take(n)
+        data = self._input.take(n)
+        if self._reading_paused:
+            self._relieve_read_pressure()
+        return data
 
     def _peek_all(self) -> memoryview:
         # A view, no copy: the queue never resizes in place, so a view cannot block it.
@@ -517,6 +566,8 @@ class Socket(EventDispatcher, DataInput, DataOutput):
         if n:
             target._write_at(offset, self._input.view(n))
             self._input.consume(n)
+            if self._reading_paused:
+                self._relieve_read_pressure()
 
     def _put(self, data: bytes | bytearray | memoryview) -> None:
         if not self._connected:

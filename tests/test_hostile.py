@@ -621,13 +621,6 @@ class TestFlooding:
         assert data == FloodingServer.pattern(total)
         assert not truncated
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="known gap (SECURITY.md): the input buffer is unbounded; the socket reads "
-        "everything the server sends whether or not the application reads. The fix (pause the "
-        "transport above a high-water mark of unread bytes, resume as the application reads) "
-        "belongs in securesocket/_socket.py",
-    )
     def test_an_application_that_does_not_read_lets_in_a_bounded_amount(
         self, ca: ThrowawayCA, identity: ServerIdentity
     ) -> None:

@@ -593,3 +593,58 @@ def test_ipv6_literal_host_connects() -> None:
             await server.wait_closed()
 
     run(body)
+
+
+class TestBackPressure:
+    @staticmethod
+    async def flood(limit: int, offered: int) -> tuple[int, bytes]:
+        """A server offers ``offered`` bytes; the application reads nothing until the server
+        has stalled (or finished), then reads everything. Returns (sent before reading, data)."""
+        block = bytes(range(256)) * 256
+        sent = 0
+
+        async def pusher(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            nonlocal sent
+            while sent < offered:
+                writer.write(block)
+                await writer.drain()
+                sent += len(block)
+            writer.close()
+
+        server = await asyncio.start_server(pusher, "127.0.0.1", 0)
+        try:
+            sock = Socket()
+            sock.read_buffer_limit = limit
+            rec = Recorder(sock)
+            await sock.connect("127.0.0.1", server.sockets[0].getsockname()[1])
+            last, unchanged = -1, 0
+            while sent < offered and unchanged < 10:  # until the server stalls or is done
+                await asyncio.sleep(0.02)
+                unchanged = unchanged + 1 if sent == last else 0
+                last = sent
+            let_in = sent
+            received = bytearray()
+            while len(received) < offered:
+                if sock.bytes_available:
+                    sock.read_bytes(received, len(received))
+                else:
+                    await rec.next("socketData")
+            return let_in, bytes(received)
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    def test_an_application_that_does_not_read_stops_the_server(self) -> None:
+        """With a 1 MiB limit the server stalls long before 32 MiB; reading then gets every
+        byte, in order (nothing lost)."""
+        offered = 32 << 20
+        let_in, data = run(lambda: self.flood(1 << 20, offered))
+        assert let_in < offered // 2
+        assert data == (bytes(range(256)) * 256) * (offered // 65536)
+
+    def test_without_a_limit_everything_is_let_in(self) -> None:
+        """Twin: limit 0 (AS3's unbounded buffer) lets the whole 32 MiB in unread."""
+        offered = 32 << 20
+        let_in, data = run(lambda: self.flood(0, offered))
+        assert let_in == offered
+        assert len(data) == offered
