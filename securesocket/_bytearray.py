@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import lzma
+import struct
 import zlib
 from typing import TYPE_CHECKING, Any, overload
 
@@ -95,6 +96,74 @@ class ByteArray(DataInput, DataOutput):
         if offset > len(buffer):
             buffer.extend(bytes(offset - len(buffer)))
         buffer[offset : offset + len(data)] = data
+
+    # -- fixed-size reads, read in place ---------------------------------------------------------
+    # The inherited reads go through `_take`, which copies a slice; these unpack straight from
+    # `_data` at `_position` (same results, same EOFError, nothing consumed on failure), which
+    # roughly halves the per-call cost of the hot numeric reads.
+
+    def _unpack(self, fmt: struct.Struct) -> Any:
+        position = self._position
+        try:
+            value = fmt.unpack_from(self._data, position)[0]
+        except struct.error:  # too few bytes, or a position past the end
+            raise _eof(fmt.size, self._available()) from None
+        self._position = position + fmt.size
+        return value
+
+    def read_short(self) -> int:
+        """Two bytes, signed."""
+        value: int = self._unpack(self._structs.i16)
+        return value
+
+    def read_unsigned_short(self) -> int:
+        """Two bytes, 0..65535."""
+        value: int = self._unpack(self._structs.u16)
+        return value
+
+    def read_int(self) -> int:
+        """Four bytes, signed."""
+        position = self._position  # inlined `_unpack`: this is the hottest read
+        try:
+            value: int = self._structs.i32.unpack_from(self._data, position)[0]
+        except struct.error:
+            raise _eof(4, self._available()) from None
+        self._position = position + 4
+        return value
+
+    def read_unsigned_int(self) -> int:
+        """Four bytes, 0..4294967295."""
+        value: int = self._unpack(self._structs.u32)
+        return value
+
+    def read_float(self) -> float:
+        """An IEEE single widened to double (76.65 reads back as 76.6500015258789)."""
+        value: float = self._unpack(self._structs.f32)
+        return value
+
+    def read_double(self) -> float:
+        """An IEEE double."""
+        value: float = self._unpack(self._structs.f64)
+        return value
+
+    def read_unsigned_byte(self) -> int:
+        """One byte, 0..255."""
+        position = self._position
+        try:
+            value = self._data[position]
+        except IndexError:
+            raise _eof(1, 0) from None
+        self._position = position + 1
+        return value
+
+    def read_byte(self) -> int:
+        """One signed byte, -128..127."""
+        value = self.read_unsigned_byte()
+        return value - 256 if value > 127 else value
+
+    def read_boolean(self) -> bool:
+        """One byte; any non-zero value is True."""
+        return self.read_unsigned_byte() != 0
 
     # -- AS3 members ---------------------------------------------------------------------------
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from securesocket import ArgumentError, ByteArray, EOFError, IOError, RangeError
+from securesocket._as3names import AS3_NAMES
+from securesocket._datacodec import DataInput
 from tests import strategies as s
 
 
@@ -326,3 +330,68 @@ class TestCompression:
             with pytest.raises(ArgumentError, match="#2008"):
                 call("gzip")
         assert buffer.to_bytes() == b"abc"
+
+
+class _Generic(DataInput):
+    """The inherited IDataInput reads over a plain buffer: the reference for the fast paths."""
+
+    def __init__(self, data: bytes, position: int) -> None:
+        self.data, self.position = data, position
+
+    def _available(self) -> int:
+        return max(0, len(self.data) - self.position)
+
+    def _take(self, n: int) -> bytes:
+        if n > self._available():
+            raise EOFError("Error #2030: End of file was encountered.")
+        self.position += n
+        return self.data[self.position - n : self.position]
+
+
+FIXED_READS = [
+    "read_boolean",
+    "read_byte",
+    "read_unsigned_byte",
+    "read_short",
+    "read_unsigned_short",
+    "read_int",
+    "read_unsigned_int",
+    "read_float",
+    "read_double",
+]
+
+
+class TestFixedSizeReadsInPlace:
+    """ByteArray reads numbers in place (no `_take` copy); it must match the generic path."""
+
+    @pytest.mark.parametrize("name", FIXED_READS)
+    @given(raw=st.binary(max_size=12), position=st.integers(0, 16), endian=s.endians)
+    def test_same_value_or_same_eof_as_the_generic_read(
+        self, name: str, raw: bytes, position: int, endian: str
+    ) -> None:
+        """Same value and new position, or EOFError #2030 with nothing consumed, at any position
+        (including past the end), in both endians."""
+        fast, generic = ByteArray(raw), _Generic(raw, position)
+        fast.position = position
+        fast.endian = generic.endian = endian
+        try:
+            expected: Any = getattr(generic, name)()
+        except EOFError:
+            with pytest.raises(EOFError, match="#2030") as caught:
+                getattr(fast, name)()
+            assert caught.value.error_id == 2030
+            assert (fast.position, fast.to_bytes()) == (position, raw)
+            return
+        value = getattr(fast, name)()
+        assert (
+            s.same_float(value, expected)
+            if name in ("read_float", "read_double")
+            else (value == expected and type(value) is type(expected))
+        )
+        assert fast.position == generic.position
+
+    @pytest.mark.parametrize("name", FIXED_READS)
+    def test_as3_spelling_reaches_the_fast_path(self, name: str) -> None:
+        """The AS3 alias is the ByteArray override, not the inherited generic method."""
+        as3 = {v: k for k, v in AS3_NAMES["DataInput"].items()}[name]
+        assert getattr(ByteArray, as3) is getattr(ByteArray, name) is ByteArray.__dict__[name]
