@@ -183,10 +183,18 @@ def _typed(
 _CACHE: OrderedDict[bytes, CertInfo] = OrderedDict()
 _CACHE_SIZE = 4096
 _LOCK = threading.Lock()
+# The cached entries again, by the identity of the very object each was parsed from: asking
+# again with that same object skips re-encoding it to DER (the dominant cost of a hit). Safe:
+# the entry holds the object, so its id cannot be reused while the entry exists, and the `is`
+# check below makes a stale id miss.
+_BY_ID: dict[int, CertInfo] = {}
 
 
 def cert_info(cert: x509.Certificate) -> CertInfo:
     """The parsed facts for `cert` (cached by exact DER; see the module docstring)."""
+    known = _BY_ID.get(id(cert))
+    if known is not None and known.cert is cert:
+        return known
     der = der_of(cert)
     with _LOCK:
         info = _CACHE.get(der)
@@ -200,7 +208,13 @@ def cert_info(cert: x509.Certificate) -> CertInfo:
         bad_serial=serial_error(cert),
     )
     with _LOCK:
+        raced = _CACHE.get(der)
+        if raced is not None:  # another thread parsed it meanwhile: keep one entry
+            return raced
         _CACHE[der] = info
+        _BY_ID[id(cert)] = info
         if len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
+            _, dropped = _CACHE.popitem(last=False)
+            if _BY_ID.get(id(dropped.cert)) is dropped:
+                del _BY_ID[id(dropped.cert)]
     return info
