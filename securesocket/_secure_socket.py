@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from cryptography import x509
@@ -46,6 +47,7 @@ from ._socket import ConnectAttempt, Socket, socket_error_text
 from ._status import CertificateStatus
 from .exceptions import ArgumentError, CertificateVerificationError, IOError, TLSError
 from .revocation import RevocationPolicy, RevocationReport, check_revocation, evaluate_offline
+from .revocation.check import evaluate_without_fetching
 from .trust import ChainVerifier, Problem, Verification
 from .x509 import X509Certificate
 
@@ -200,6 +202,7 @@ class SecureSocket(Socket):
         self._profile = profile
         self._anchors: tuple[bytes, ...] = ()
         self._extra: tuple[bytes, ...] = ()
+        self._extra_parsed: tuple[x509.Certificate, ...] = ()  # parsed once, not per connect
         self._verifier: ChainVerifier | None = None
         self._engine: TLSEngine | None = None
         self._session: _TLSSession | None = None
@@ -251,6 +254,7 @@ class SecureSocket(Socket):
             self._anchors = (*self._anchors, der)
         else:
             self._extra = (*self._extra, der)
+            self._extra_parsed = (*self._extra_parsed, cert)
         self._verifier = None
 
     # -- extras ------------------------------------------------------------------------------
@@ -372,11 +376,46 @@ class SecureSocket(Socket):
                 return
             self._revocation_done(attempt, verification, report)
             return
-        loop = asyncio.get_running_loop()
         presented = session.presented if session is not None else ()
+        now = dt.datetime.now(dt.UTC)
+        try:
+            # The common case (nothing declared, so nothing to fetch) is decided right here:
+            # no task, no extra event-loop turn before ``connect``.
+            ready = evaluate_without_fetching(
+                verification.path,
+                policy=self._revocation,
+                at=now,
+                staple=staple,
+                issuer_validator=self._issuer_validator(now, presented),
+                signer_certs=self._signer_pool(verification, presented),
+            )
+        except Exception as error:  # fail closed, as the asynchronous path does
+            self._fail(attempt, _revocation_failure(attempt.host, error, verification))
+            return
+        if ready is not None:
+            self._revocation_done(attempt, verification, ready)
+            return
+        loop = asyncio.get_running_loop()
         self._task = loop.create_task(
             self._revocation_step(attempt, verification, staple, presented)
         )
+
+    def _issuer_validator(
+        self, now: dt.datetime, presented: tuple[x509.Certificate, ...]
+    ) -> Callable[[x509.Certificate], bool] | None:
+        verifier = self._verifier
+        return verifier.issuer_validator(now, presented) if verifier is not None else None
+
+    def _signer_pool(
+        self, verification: Verification, presented: tuple[x509.Certificate, ...]
+    ) -> tuple[x509.Certificate, ...]:
+        """docs/CONTRACTS.md: certificates off the path (sent by the server or added) may
+        have signed a CRL; without them a strict policy refuses a certificate that is fine."""
+        pool = (*presented, *self._extra_parsed)
+        if not pool:
+            return ()
+        on_path = {cert.tbs_certificate_bytes for cert in verification.path}
+        return tuple(c for c in pool if c.tbs_certificate_bytes not in on_path)
 
     async def _revocation_step(
         self,
@@ -385,20 +424,15 @@ class SecureSocket(Socket):
         staple: bytes | None,
         presented: tuple[x509.Certificate, ...],
     ) -> None:
-        verifier = self._verifier
         now = dt.datetime.now(dt.UTC)
         try:
-            # docs/CONTRACTS.md: certificates off the path (sent by the server or added) may
-            # have signed a CRL; without them a strict policy refuses a certificate that is fine.
-            on_path = {cert.tbs_certificate_bytes for cert in verification.path}
-            pool = (*presented, *map(x509.load_der_x509_certificate, self._extra))
             report = await check_revocation(
                 verification.path,
                 policy=self._revocation,
                 at=now,
                 staple=staple,
-                issuer_validator=verifier.issuer_validator(now, presented) if verifier else None,
-                signer_certs=tuple(c for c in pool if c.tbs_certificate_bytes not in on_path),
+                issuer_validator=self._issuer_validator(now, presented),
+                signer_certs=self._signer_pool(verification, presented),
             )
         except asyncio.CancelledError:
             raise

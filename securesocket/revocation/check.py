@@ -17,6 +17,7 @@ answer (good or revoked) for a certificate ends its search.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -38,7 +39,7 @@ from .policy import Method, RevocationPolicy, RevocationRules
 from .report import Attempt, CertificateRevocation, Outcome, RevocationReport
 
 
-__all__ = ["check_revocation", "evaluate_offline"]
+__all__ = ["check_revocation", "evaluate_offline", "evaluate_without_fetching"]
 
 IssuerValidator = Callable[[x509.Certificate], bool]
 CrlInput = bytes | x509.CertificateRevocationList
@@ -72,14 +73,44 @@ def _crl_urls(
     return fetchable, other
 
 
-def _declared(cert: x509.Certificate, depth: int) -> tuple[str, ...]:
-    fetchable, other = _crl_urls(cert)
-    out = [f"ocsp {u}" for u in ocsp_urls(cert)]
-    out += [f"crl {u}" for u in fetchable] + [f"crl {d} ({why})" for d, why in other]
+@dataclass(frozen=True, slots=True)
+class _Sources:
+    """What a certificate declares about its revocation, read from its extensions once."""
+
+    ocsp: tuple[str, ...]
+    crl: tuple[tuple[str, ...], tuple[tuple[str, str], ...]]
+    delta: tuple[tuple[str, ...], tuple[tuple[str, str], ...]]
+    must_staple: bool
+
+    @property
+    def none(self) -> bool:
+        return not (self.ocsp or self.crl[0] or self.crl[1] or self.delta[0] or self.delta[1])
+
+
+@functools.lru_cache(maxsize=256)
+def _sources(cert: x509.Certificate) -> _Sources:
+    """Cached per certificate (equal certificates hash alike: a server's leaf, parsed anew on
+    every handshake, hits): each lookup otherwise walks the extensions in Python. Raises
+    ValueError / UnsupportedAlgorithm for unreadable extensions (not cached)."""
+    crl, other = _crl_urls(cert)
     deltas, other_deltas = _crl_urls(cert, x509.FreshestCRL)
+    return _Sources(
+        tuple(ocsp_urls(cert)),
+        (tuple(crl), tuple(other)),
+        (tuple(deltas), tuple(other_deltas)),
+        must_staple(cert),
+    )
+
+
+def _declared(cert: x509.Certificate, depth: int) -> tuple[str, ...]:
+    sources = _sources(cert)
+    fetchable, other = sources.crl
+    out = [f"ocsp {u}" for u in sources.ocsp]
+    out += [f"crl {u}" for u in fetchable] + [f"crl {d} ({why})" for d, why in other]
+    deltas, other_deltas = sources.delta
     out += [f"delta crl {u}" for u in deltas]
     out += [f"delta crl {d} ({why})" for d, why in other_deltas]
-    if depth == 0 and must_staple(cert):
+    if depth == 0 and sources.must_staple:
         out.append("must-staple")
     return tuple(out)
 
@@ -203,8 +234,8 @@ class _Evidence:
         return check_crls(self.path[depth], depth, ctx, declared_urls=frozenset(urls))
 
     def has_source(self, depth: int, results: Sequence[MethodResult]) -> bool:
-        cert = self.path[depth]
-        if _fetchable(ocsp_urls(cert)) or _crl_urls(cert)[0]:
+        sources = _sources(self.path[depth])
+        if _fetchable(sources.ocsp) or sources.crl[0]:
             return True
         return any(a.outcome is not Outcome.SKIPPED for r in results for a in r.attempts)
 
@@ -219,7 +250,9 @@ class _Evidence:
             results,
             has_source=self.has_source(depth, results),
             # Leaving STAPLE out of the order does not lift Must-Staple: only the flag does.
-            staple_required=depth == 0 and self.rules.enforce_must_staple and must_staple(cert),
+            staple_required=depth == 0
+            and self.rules.enforce_must_staple
+            and _sources(cert).must_staple,
         )
 
 
@@ -318,12 +351,12 @@ def _offline_one(ev: _Evidence, depth: int) -> CertificateRevocation:
             elif method is Method.OCSP:
                 result = ev.supplied_ocsp(depth, ev.ctx)
                 if not result.outcome or not result.outcome.decisive:
-                    skipped = _not_fetched(ocsp_urls(ev.path[depth]), Method.OCSP)
+                    skipped = _not_fetched(_sources(ev.path[depth]).ocsp, Method.OCSP)
                     result = MethodResult(result.outcome, result.attempts + tuple(skipped))
             else:
                 result = ev.crl_result(depth, ev.ctx)
                 if not result.outcome or not result.outcome.decisive:
-                    urls, others = _crl_urls(ev.path[depth])
+                    urls, others = _sources(ev.path[depth]).crl
                     skipped = _not_fetched(urls, Method.CRL) + _unsupported(others)
                     result = MethodResult(result.outcome, result.attempts + tuple(skipped))
             results.append(result)
@@ -373,11 +406,52 @@ async def check_revocation(
     ev = _Evidence.build(
         path, policy, when, crls, ocsp_responses, staple, issuer_validator, signer_certs
     )
+    ready = _report_without_fetching(ev)
+    if ready is not None:
+        return ready
     session = FetchSession(fetchers or default_fetchers(), when)
     certificates = await asyncio.gather(
         *(_check_one(ev, session, depth) for depth in range(len(ev.path) - 1))
     )
     return build_report(ev.rules, certificates, when)
+
+
+def evaluate_without_fetching(
+    path: Sequence[x509.Certificate],
+    *,
+    policy: RevocationPolicy | RevocationRules | str | None,
+    at: datetime | None = None,
+    staple: bytes | None = None,
+    issuer_validator: IssuerValidator | None = None,
+    signer_certs: Iterable[x509.Certificate] = (),
+) -> RevocationReport | None:
+    """`check_revocation`'s report, computed synchronously, when it would fetch nothing.
+
+    That is when no certificate of the path (anchor excluded) declares a revocation source
+    (no OCSP URL, no CRL distribution point, no Freshest CRL): the online and the offline
+    evaluation then take the same steps. Returns None when something might be fetched (or
+    an extension cannot be read): call `check_revocation` then. The connect fast path: no
+    task, no gather, no fetch session per handshake.
+    """
+    when = at if at is not None else datetime.now(UTC)
+    ev = _Evidence.build(path, policy, when, (), (), staple, issuer_validator, signer_certs)
+    return _report_without_fetching(ev)
+
+
+def _report_without_fetching(ev: _Evidence) -> RevocationReport | None:
+    for cert in ev.path[:-1]:
+        try:
+            if not _sources(cert).none:
+                return None
+        except (ValueError, UnsupportedAlgorithm):
+            return None  # the online path reports the damage per certificate
+    certificates = []
+    for depth in range(len(ev.path) - 1):
+        try:
+            certificates.append(_offline_one(ev, depth))
+        except (ValueError, UnsupportedAlgorithm) as exc:
+            certificates.append(_unreadable(ev, depth, exc))
+    return build_report(ev.rules, certificates, ev.at)
 
 
 async def _check_one(ev: _Evidence, session: FetchSession, depth: int) -> CertificateRevocation:
