@@ -26,6 +26,17 @@ from securesocket.exceptions import ArgumentError, CertificateVerificationError,
 from tests.tls_helpers import PKI, make_pki
 
 
+@pytest.fixture(autouse=True, params=["direct-read", "public-read"])
+def read_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every engine test runs on both plaintext read paths: the direct ``SSL_read`` (used
+    when pyOpenSSL's internals are present) and the public ``recv_into`` fallback."""
+    if request.param == "public-read":
+        monkeypatch.setattr(_engine, "_DIRECT_READ", None)
+    else:
+        assert _engine._DIRECT_READ is not None, "this pyOpenSSL lacks the direct read path"
+    return str(request.param)
+
+
 class PinnedHooks:
     """Accepts exactly one leaf certificate (a real check: anything else is rejected)."""
 
@@ -152,8 +163,8 @@ class TestHandshake:
         server.bio_write(engine.data_to_send())
         assert server.recv(100) == b"ping"
         server.sendall(b"pong" * 10000)
-        events = engine.receive_data(server_output(server))
-        assert events == [DataReceived(40000)]
+        data_events = engine.receive_data(server_output(server))
+        assert data_events == [DataReceived(40000)]
         assert plaintext.peek_all() == b"pong" * 10000
 
     def test_rejected_certificate_fails_handshake_and_flushes_an_alert(self, pki: PKI) -> None:
