@@ -33,7 +33,7 @@ import asyncio
 import datetime as dt
 import functools
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -521,3 +521,9 @@ class SecureSocket(Socket):
         out = self._engine.data_to_send()
         if out:
             self._transport.write(out)
+
+    if TYPE_CHECKING:  # the AS3 spellings, for type checkers; as3_aliases installs them
+        isSupported = is_supported
+        serverCertificate = server_certificate
+        serverCertificateStatus = server_certificate_status
+        addBinaryChainBuildingCertificate = add_binary_chain_building_certificate

@@ -45,7 +45,7 @@ import asyncio
 import socket as _socket_module
 import threading
 from collections.abc import Generator
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from ._as3names import as3_aliases
 from ._bytearray import ByteArray
@@ -573,6 +573,16 @@ class Socket(EventDispatcher, DataInput, DataOutput):
         if not self._connected:
             raise IOError(_INVALID_SOCKET, 2002)
         self._output += data
+
+    if TYPE_CHECKING:  # the AS3 spellings, for type checkers; as3_aliases installs them
+        bytesAvailable = bytes_available
+        bytesPending = bytes_pending
+        localAddress = local_address
+        localPort = local_port
+        remoteAddress = remote_address
+        remotePort = remote_port
+        objectEncoding = DataInput.object_encoding
+        tcpNoDelay = tcp_no_delay
 
 
 def _address(info: Any) -> tuple[str, int] | None:

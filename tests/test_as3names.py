@@ -239,6 +239,8 @@ TYPED_CLASSES = [
     ("securesocket._datacodec", "DataInput"),
     ("securesocket._datacodec", "DataOutput"),
     ("securesocket._bytearray", "ByteArray"),
+    ("securesocket._socket", "Socket"),
+    ("securesocket._secure_socket", "SecureSocket"),
     ("securesocket.x509", "X509Certificate"),
     ("securesocket.x509", "X500DistinguishedName"),
 ]
