@@ -18,7 +18,9 @@ One connect attempt runs: TCP (inherited from `Socket`) → TLS handshake throug
 - `server_certificate_status` is ``"unknown"`` until an attempt has a result; any failure
   before ``connect`` (TCP refused, timeout, handshake error) sets ``"invalid"`` unless the
   certificate check gave a more specific status. It is kept after `close` and reset by the
-  next `connect`.
+  next `connect`. After ``connect`` only a certificate verdict changes it: a TLS 1.2
+  renegotiation presenting another certificate is refused (``ioError``) and sets
+  ``"invalid"``, with `verification` naming the problem ``certificate_changed``.
 - A remote close with close_notify and one without (truncation) both dispatch ``close``;
   `close_truncated` tells them apart.
 
@@ -477,8 +479,12 @@ class SecureSocket(Socket):
             self._remote_closed(attempt)
 
     def _on_failure(self, error: Exception) -> None:
-        if self._connected:
+        if self._connected and not isinstance(error, CertificateVerificationError):
             return  # the certificate was trusted; the status describes it, not the I/O.
+        # Before ``connect``: the attempt's result. After it: a TLS 1.2 renegotiation that
+        # presented another certificate was refused; status and verification say so
+        # ("invalid", problem "certificate_changed"), `server_certificate` stays the one the
+        # connection was established with.
         if isinstance(error, CertificateVerificationError):
             self._status = CertificateStatus(error.status)
             if isinstance(error.verification, Verification):

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding
 from OpenSSL import SSL
 
 from securesocket._bytearray import ByteArray
@@ -23,6 +24,7 @@ from securesocket.exceptions import (
     IOError,
     SecurityError,
 )
+from securesocket.testing.hostile import RenegotiatingServer, ThrowawayCA
 from securesocket.testing.tls_servers import OpenSSLServer, PythonTLSServer
 from tests.test_socket import Recorder, run
 from tests.tls_helpers import (
@@ -393,9 +395,9 @@ class TestFailures:
     def test_is_supported_and_as3_names(self) -> None:
         """isSupported is True and the AS3 spellings reach the Python members."""
         sock = SecureSocket()
-        assert SecureSocket.isSupported is True  # type: ignore[attr-defined]
-        assert sock.serverCertificateStatus == "unknown"  # type: ignore[attr-defined]
-        assert sock.serverCertificate is None  # type: ignore[attr-defined]
+        assert SecureSocket.isSupported is True
+        assert sock.serverCertificateStatus == "unknown"
+        assert sock.serverCertificate is None
 
 
 @pytest.fixture(scope="module")
@@ -527,3 +529,48 @@ class TestDataWithTheHandshake:
                 sock.close()
 
         run(body)
+
+
+class TestRenegotiationStatus:
+    """A TLS 1.2 renegotiation is judged like the first handshake, and the status says so."""
+
+    @staticmethod
+    async def _renegotiate(new_identity: bool) -> tuple[SecureSocket, Recorder, bytes]:
+        ca = ThrowawayCA()
+        identity = ca.issue("localhost")
+        other = ThrowawayCA("impostor root").issue("localhost") if new_identity else None
+        sock = SecureSocket(trust="none")
+        sock.add_binary_chain_building_certificate(ca.root.public_bytes(Encoding.DER), trusted=True)
+        rec = Recorder(sock)
+        received = bytearray()
+        with RenegotiatingServer(identity, new_identity=other) as server:
+            await asyncio.wait_for(sock.connect("localhost", server.port), 30)
+            assert sock.server_certificate_status == "trusted"
+            async with asyncio.timeout(30):  # a hang fails the test; nothing is timed
+                while RenegotiatingServer.AFTER not in received and "ioError" not in rec.types():
+                    if sock.bytes_available:
+                        sock.read_bytes(received, len(received))
+                    else:
+                        await asyncio.sleep(0.01)
+            if sock.connected:
+                sock.close()
+        return sock, rec, bytes(received)
+
+    def test_a_changed_certificate_is_refused_and_the_status_says_so(self) -> None:
+        sock, rec, received = run(lambda: self._renegotiate(new_identity=True))
+        assert rec.types()[0] == "connect"
+        assert rec.types()[-1] == "ioError"
+        assert RenegotiatingServer.AFTER not in received
+        assert sock.server_certificate_status == CertificateStatus.INVALID.value
+        assert sock.verification is not None
+        assert [p.code for p in sock.verification.problems] == ["certificate_changed"]
+        assert sock.server_certificate is not None  # the certificate it connected with
+
+    def test_the_same_certificate_keeps_the_status_trusted(self) -> None:
+        """Twin: renegotiating with the certificate already judged changes nothing."""
+        sock, rec, received = run(lambda: self._renegotiate(new_identity=False))
+        assert "ioError" not in rec.types()
+        assert received.startswith(RenegotiatingServer.BEFORE + RenegotiatingServer.AFTER)
+        assert sock.server_certificate_status == CertificateStatus.TRUSTED.value
+        assert sock.verification is not None
+        assert sock.verification.trusted
