@@ -95,7 +95,7 @@ def test_every_scenario_through_a_real_secure_socket(name: str, policy: str) -> 
     assert verification.status is expected
     # Exactly AS3's #2031 text for the host, then "certificate <status>: <first problem>".
     want = f"Error #2031: Socket Error. URL: {live.server_name} (certificate {expected.value}"
-    first = verification.problems[0] if verification.problems else None
+    first = verification.first_problem
     if scenario.kind == "chain":
         assert first is not None
         assert first.status is expected  # the first problem is the deciding one
@@ -112,7 +112,8 @@ def test_every_scenario_through_a_real_secure_socket(name: str, policy: str) -> 
         offline = verify_chain(**made.verify_chain_arguments(policy))
         assert offline.status is expected
         assert first is not None
-        assert first.code == offline.problems[0].code
+        assert offline.first_problem is not None
+        assert first.code == offline.first_problem.code
 
 
 @pytest.mark.parametrize("trusted", [False, True], ids=["not-added", "added-as-trusted"])
@@ -138,7 +139,8 @@ def test_io_error_text_is_the_summary_of_the_rejection(trusted: bool) -> None:
         return
     verification = getattr(error, "verification", None)
     assert verification is not None
-    first = verification.problems[0]
+    first = verification.first_problem
+    assert first is not None
     assert first.code == "no_anchor"
     want = f"Error #2031: Socket Error. URL: {live.server_name} (certificate untrustedSigners: "
     assert events == [("ioError", f"{want}{first.message})")]
