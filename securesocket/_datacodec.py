@@ -109,6 +109,32 @@ def encode_utf8_standard(value: str) -> bytes:
         # Only surrogates fail here. A UTF-16 round trip joins valid pairs and replaces the rest.
         joined = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
         return joined.encode("utf-8")
+    except AttributeError:  # not a str: checked here, off the hot path
+        raise _not_text(value) from None
+
+
+def _not_text(value: object) -> TypeError:
+    """AS3 throws TypeError #2007 for a null string argument; any other non-str is refused too
+    (AS3 would coerce it to its toString(), which in Python is rarely what was meant)."""
+    if value is None:
+        return TypeError("Error #2007: Parameter value must be non-null.")
+    return TypeError(f"expected a str, got {type(value).__name__}")
+
+
+def _number(value: object) -> float:
+    """``value`` if it is a real number (bool and int included); TypeError otherwise."""
+    if isinstance(value, int | float):
+        return value
+    raise TypeError(f"expected a number, got {type(value).__name__}")
+
+
+def _to_double(value: float) -> float:
+    """AS3 ToNumber for a numeric argument: an int beyond the double range becomes +/-Infinity
+    (Python's float() raises OverflowError there)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf  # copysign would convert, and overflow
 
 
 # Adobe "Supported character sets" labels and aliases → Python codec. Adobe's runtime used the
@@ -509,12 +535,16 @@ class DataOutput(_CodecState):
         """An IEEE single; a value too large for one becomes +/-Infinity, as in AS3."""
         try:
             self._put(self._structs.f32.pack(value))
-        except OverflowError:
-            self._put(self._structs.f32.pack(math.copysign(math.inf, value)))
+        except (OverflowError, struct.error):  # too large for a single (or not a number)
+            infinity = math.inf if _number(value) > 0 else -math.inf
+            self._put(self._structs.f32.pack(infinity))
 
     def write_double(self, value: float) -> None:
-        """An IEEE double."""
-        self._put(self._structs.f64.pack(value))
+        """An IEEE double; an int beyond the double range becomes +/-Infinity, as in AS3."""
+        try:
+            self._put(self._structs.f64.pack(value))
+        except struct.error:  # an int beyond the double range (or not a number)
+            self._put(self._structs.f64.pack(_to_double(_number(value))))
 
     def write_bytes(
         self,
@@ -553,8 +583,10 @@ class DataOutput(_CodecState):
         codec = charset_codec(charset)
         if codec == "utf-8":
             self._put(encode_utf8_standard(value))
-        else:
+        elif isinstance(value, str):
             self._put(value.encode(codec, "replace"))
+        else:
+            raise _not_text(value)
 
     def write_utf(self, value: str) -> None:
         """A 16-bit byte count (in the current endian), then the UTF-8 bytes.

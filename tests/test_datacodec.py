@@ -205,6 +205,61 @@ def test_write_float_overflow_becomes_infinity(value: float, sign: int) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("value", "single", "double"),
+    [
+        (10**400, "7f800000", "7ff0000000000000"),
+        (-(10**400), "ff800000", "fff0000000000000"),
+        (2**1023, "7f800000", "7fe0000000000000"),  # a double, but too large for a single
+        (2**24 + 1, "4b800000", "4170000010000000"),  # the twin: in range, rounded as IEEE
+        (True, "3f800000", "3ff0000000000000"),
+    ],
+    ids=["huge", "huge-negative", "double-only", "in-range", "bool"],
+)
+def test_int_arguments_to_float_writes_follow_to_number(
+    value: int, single: str, double: str
+) -> None:
+    """An int is a Number: beyond the range it becomes +/-Infinity (AS3 ToNumber), never
+    OverflowError or struct.error."""
+    assert written("bigEndian", lambda b: b.write_float(value)).hex() == single
+    assert written("bigEndian", lambda b: b.write_double(value)).hex() == double
+
+
+@pytest.mark.parametrize(
+    ("write", "message"),
+    [
+        (lambda b: b.write_utf(None), "#2007"),
+        (lambda b: b.write_utf_bytes(None), "#2007"),
+        (lambda b: b.write_multi_byte(None, "utf-8"), "#2007"),
+        (lambda b: b.write_multi_byte(None, "shift_jis"), "#2007"),
+        (lambda b: b.write_utf(5), "expected a str, got int"),
+        (lambda b: b.write_multi_byte(b"x", "latin1"), "expected a str, got bytes"),
+        (lambda b: b.write_double("1"), "expected a number, got str"),
+        (lambda b: b.write_float(None), "expected a number, got NoneType"),
+    ],
+    ids=[
+        "utf-null",
+        "utf-bytes-null",
+        "multi-byte-null",
+        "multi-byte-null-sjis",
+        "utf-int",
+        "multi-byte-bytes",
+        "double-str",
+        "float-none",
+    ],
+)
+def test_wrong_argument_type_is_type_error_and_writes_nothing(
+    write: Callable[[Any], None], message: str
+) -> None:
+    """A null or non-text/non-number argument is a clear TypeError (AS3 #2007 for null), not
+    an AttributeError or struct.error from inside the codec, and nothing is written."""
+    buffer = ByteArray(b"keep")
+    buffer.position = 4
+    with pytest.raises(TypeError, match=message):
+        write(buffer)
+    assert (buffer.to_bytes(), buffer.position) == (b"keep", 4)
+
+
 @pytest.mark.parametrize("byte", [1, 2, 0x80, 0xFF])
 def test_read_boolean_any_non_zero_is_true(byte: int) -> None:
     """Any non-zero byte reads as true."""
@@ -579,7 +634,7 @@ class ChunkQueue(DataInput, DataOutput):
         self.chunks = [joined[n:]] if joined[n:] else []
         return joined[:n]
 
-    def _peek_all(self) -> bytes:
+    def _peek_all(self) -> bytes | memoryview:
         if not self.peek:
             return super()._peek_all()
         return b"".join(self.chunks)
