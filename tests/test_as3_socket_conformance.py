@@ -21,7 +21,7 @@ from securesocket import ArgumentError, ByteArray, RangeError, X509Certificate
 from securesocket._events import ErrorEvent, Event, IOErrorEvent, ProgressEvent
 from securesocket._secure_socket import SecureSocket
 from securesocket._socket import Socket
-from securesocket.exceptions import EOFError, IOError
+from securesocket.exceptions import EOFError, IOError, SecurityError
 from securesocket.testing.tls_servers import PythonTLSServer
 from tests.test_socket import Recorder, run
 from tests.tls_helpers import PKI, make_pki, refused_port
@@ -425,6 +425,24 @@ class TestSecureSocketSurface:
                 assert sock.server_certificate_status == "trusted"
 
             run(body)
+
+    def test_constructor_takes_no_host_and_connect_checks_the_port(self) -> None:
+        """new SecureSocket() has no host/port parameters (unlike Socket); a port outside
+        0..65535 is SecurityError #2003 at connect, with no event and status still unknown."""
+        host_and_port: Any = ("127.0.0.1", 443)
+        with pytest.raises(TypeError):
+            SecureSocket(*host_and_port)
+
+        async def body() -> None:
+            sock = SecureSocket()
+            rec = Recorder(sock)
+            with pytest.raises(SecurityError, match="#2003"):
+                sock.connect("127.0.0.1", 65536)
+            await asyncio.sleep(0)
+            assert rec.events == []
+            assert sock.server_certificate_status == "unknown"
+
+        run(body)
 
     def test_untrusted_server_leaves_no_certificate(self, pki: PKI) -> None:
         """The twin: without the anchor there is no secure connection, so serverCertificate
