@@ -189,3 +189,129 @@ def test_rule(case: str, profile: str) -> None:
     code, status = want
     assert result.status is status, result.problems
     assert code in {p.code for p in result.problems if p.status is status}, result.problems
+
+
+# --- Signature algorithms and versions (crafted certificates) ------------------------------
+
+
+@pytest.fixture(scope="module")
+def rsa_specs() -> tuple[dict[str, Any], dict[str, Any]]:
+    """A root and an intermediate with RSA keys (MD5 signatures are RSA ones)."""
+    root = {**_spec("root"), "key": KeyType.RSA_2048.generate(), "subject": _name("rsa root")}
+    inter = {**_spec("inter"), "key": KeyType.RSA_2048.generate(), "subject": _name("rsa ca")}
+    return root, inter
+
+
+SHA256_RSA = bytes.fromhex("2a864886f70d01010b")  # sha256WithRSAEncryption, OID contents
+MD5_RSA = bytes.fromhex("2a864886f70d010104")  # md5WithRSAEncryption
+
+
+def _md5(spec: Mapping[str, Any], issuer: Mapping[str, Any]) -> x509.Certificate:
+    """`spec` issued by `issuer` (RSA) and signed with MD5: cryptography will not sign MD5
+    certificates, so the algorithm OID is swapped in the DER and the TBS re-signed."""
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    der = _issue(spec, issuer).public_bytes(Encoding.DER)
+    tbs, algorithm, _ = _children(_contents(der))
+    new_tbs, new_algorithm = (x.replace(SHA256_RSA, MD5_RSA) for x in (tbs, algorithm))
+    assert new_algorithm != algorithm
+    signature = issuer["key"].sign(new_tbs, padding.PKCS1v15(), hashes.MD5())  # noqa: S303
+    return x509.load_der_x509_certificate(
+        _tlv(0x30, new_tbs + new_algorithm + _tlv(0x03, b"\x00" + signature))
+    )
+
+
+@pytest.mark.parametrize("profile", ["webpki", "rfc5280"])
+def test_md5_only_on_an_anchors_self_signature(
+    profile: str, rsa_specs: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    """An MD5 self-signature on the anchor is never checked (trusted); MD5 anywhere below it is
+    refused (invalidChain on a CA, invalid on the leaf): webpki by its algorithm list, and both
+    profiles because the signature cannot be verified."""
+    rsa_root, inter_spec = rsa_specs
+    leaf_spec = _spec("leaf")
+    md5_root = _md5(rsa_root, rsa_root)
+    good_inter = _issue(inter_spec, rsa_root)
+    md5_inter = _md5(inter_spec, rsa_root)
+    good_leaf = _issue(leaf_spec, inter_spec)
+    md5_leaf = _md5(leaf_spec, inter_spec)
+
+    def run(leaf: x509.Certificate, inter: x509.Certificate) -> Any:
+        return verify_chain(
+            leaf, [inter], anchors=[md5_root], trust="none", revocation="off", host=HOST,
+            at=NOW, profile=profile,
+        )  # fmt: skip
+
+    assert run(good_leaf, good_inter).status is S.TRUSTED
+    below = {"inter": run(good_leaf, md5_inter), "leaf": run(md5_leaf, good_inter)}
+    assert below["inter"].status is S.INVALID_CHAIN
+    assert below["leaf"].status is S.INVALID
+    for verdict_ in below.values():
+        codes = {p.code for p in verdict_.problems}
+        # cryptography cannot check an MD5 signature here, so it is never taken as good;
+        # webpki also names the algorithm.
+        assert "bad_signature" in codes
+        assert ("weak_signature_algorithm" in codes) is (profile == "webpki")
+
+
+def _tlv(tag: int, body: bytes) -> bytes:
+    if len(body) < 0x80:
+        return bytes((tag, len(body))) + body
+    size = len(body).to_bytes((len(body).bit_length() + 7) // 8, "big")
+    return bytes((tag, 0x80 | len(size))) + size + body
+
+
+def _children(data: bytes) -> list[bytes]:
+    """The top-level TLVs inside a DER value's contents."""
+    items, index = [], 0
+    while index < len(data):
+        first, start = data[index + 1], index + 2
+        length = first
+        if first & 0x80:
+            length = int.from_bytes(data[start : start + (first & 0x7F)], "big")
+            start += first & 0x7F
+        items.append(data[index : start + length])
+        index = start + length
+    return items
+
+
+def _contents(tlv: bytes) -> bytes:
+    first = tlv[1]
+    return tlv[2 + (first & 0x7F if first & 0x80 else 0) :]
+
+
+def _v1(cert: x509.Certificate, issuer_key: Any) -> x509.Certificate:
+    """`cert` re-encoded as X.509 v1 (no version field, no extensions), re-signed."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    tbs, algorithm, _ = _children(_contents(cert.public_bytes(Encoding.DER)))
+    fields = [f for f in _children(_contents(tbs)) if f[0] not in (0xA0, 0xA3)]
+    new_tbs = _tlv(0x30, b"".join(fields))
+    signature = issuer_key.sign(new_tbs, ec.ECDSA(hashes.SHA256()))
+    return x509.load_der_x509_certificate(
+        _tlv(0x30, new_tbs + algorithm + _tlv(0x03, b"\x00" + signature))
+    )
+
+
+@pytest.mark.parametrize("profile", ["webpki", "rfc5280"])
+def test_v1_leaf(profile: str) -> None:
+    """A v1 server certificate: webpki wants v3 (bad_version); rfc5280 takes it. The host is
+    not checked (a v1 certificate has no subjectAltName). Twin: the v3 original is trusted."""
+    leaf, pool, root = chain({})
+    v1 = _v1(leaf, KEYS["inter"])
+    assert v1.version is x509.Version.v1
+
+    def run(cert: x509.Certificate) -> Any:
+        return verify_chain(
+            cert, pool, anchors=[root], trust="none", revocation="off", at=NOW, profile=profile
+        )
+
+    assert run(leaf).status is S.TRUSTED
+    result = run(v1)
+    if profile == "rfc5280":
+        assert result.status is S.TRUSTED, result.problems
+    else:
+        assert result.status is S.INVALID
+        assert [p.code for p in result.problems] == ["bad_version"]
