@@ -163,3 +163,63 @@ def test_negative_serial_is_a_webpki_problem() -> None:
     assert webpki.status == CertificateStatus.INVALID
     assert [p.code for p in webpki.problems] == ["bad_serial"]
     assert run("rfc5280").status == CertificateStatus.TRUSTED
+
+
+POLICY_RUNS = [
+    r
+    for r in RUNS
+    if PolicyInputs.coerce(r.data["settings"]) != PolicyInputs()
+    and not r.data["revocation_relevant"]
+    and not r.data.get("cryptography48_cannot_parse")
+]
+
+
+@pytest.mark.parametrize("run", POLICY_RUNS, ids=str)
+def test_policy_as_mapping_and_as_dataclass_agree(run: Run) -> None:
+    """Every run with non-default policy settings: the tests.json mapping and `PolicyInputs`
+    with the same fields give the same status, problems and user-constrained policy set, and
+    those settings matter for some run (the default inputs change the verdict somewhere)."""
+    settings = run.data["settings"]
+    dataclass_inputs = PolicyInputs(
+        frozenset(settings.get("initial_policy_set", ["2.5.29.32.0"])),
+        bool(settings.get("initial_explicit_policy", False)),
+        bool(settings.get("initial_policy_mapping_inhibit", False)),
+        bool(settings.get("initial_inhibit_any_policy", False)),
+    )
+
+    def run_with(policy: object):
+        return verify_chain(
+            _load(run.data["end_entity_cert"]),
+            [_load(p) for p in run.data["intermediate_certs"]],
+            anchors=[_load(run.data["trust_anchor"])],
+            trust="none",
+            profile="rfc5280",
+            revocation="off",
+            at=AT,
+            policy=policy,  # type: ignore[arg-type]
+        )
+
+    as_mapping, as_dataclass = run_with(settings), run_with(dataclass_inputs)
+    assert as_mapping.status == as_dataclass.status
+    assert as_mapping.problems == as_dataclass.problems
+    assert as_mapping.user_constrained_policy_set == as_dataclass.user_constrained_policy_set
+    assert PolicyInputs.coerce(settings) == dataclass_inputs
+
+
+@pytest.mark.skipif(PKITS is None, reason="PKITS data not found beside the repo or in /work")
+def test_the_policy_settings_change_verdicts() -> None:
+    """The twin of the agreement test: with default inputs instead of the listed settings,
+    some of those runs come out differently (so the settings are really applied)."""
+    changed = 0
+    for run in POLICY_RUNS:
+        args = (
+            _load(run.data["end_entity_cert"]),
+            [_load(p) for p in run.data["intermediate_certs"]],
+        )
+        kw = {"anchors": [_load(run.data["trust_anchor"])], "trust": "none", "at": AT}
+        given = verify_chain(
+            *args, profile="rfc5280", revocation="off", policy=run.data["settings"], **kw
+        )  # type: ignore[arg-type]
+        default = verify_chain(*args, profile="rfc5280", revocation="off", **kw)  # type: ignore[arg-type]
+        changed += given.status != default.status
+    assert changed >= 10  # 13 of the 35 runs at the time of writing
