@@ -80,7 +80,10 @@ class ByteArray(DataInput, DataOutput):
 
     def _put(self, data: bytes | bytearray | memoryview) -> None:
         start = self._position
-        self._write_at(start, data)
+        if start == len(self._data):
+            self._data += data  # appending: the common case, without the `_write_at` call
+        else:
+            self._write_at(start, data)
         self._position = start + len(data)
 
     def _write_at(self, offset: int, data: bytes | bytearray | memoryview) -> None:
@@ -145,6 +148,24 @@ class ByteArray(DataInput, DataOutput):
         """An IEEE double."""
         value: float = self._unpack(self._structs.f64)
         return value
+
+    def read_utf(self) -> str:
+        """A 16-bit length (in the current endian), then that many UTF-8 bytes.
+
+        Raises:
+            EOFError: the prefix or the string is incomplete (nothing is consumed).
+        """
+        position, data = self._position, self._data
+        try:
+            length: int = self._structs.u16.unpack_from(data, position)[0]
+        except struct.error:
+            raise _eof(2, self._available()) from None
+        end = position + 2 + length
+        if end > len(data):
+            raise _eof(2 + length, self._available())
+        text = decode_utf8_lenient(data[position + 2 : end])
+        self._position = end
+        return text
 
     def read_unsigned_byte(self) -> int:
         """One byte, 0..255."""

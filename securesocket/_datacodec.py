@@ -91,6 +91,19 @@ codecs.register_error("securesocket.as3-lenient", _as3_lenient)
 
 def decode_utf8_lenient(data: bytes | bytearray | memoryview) -> str:
     """AS3 ``readUTFBytes`` decoding: drop a leading BOM, stop at the first NUL, never fail."""
+    try:
+        # Fast path, valid UTF-8 (nearly always): there EF BB BF is exactly U+FEFF and a 00
+        # byte exactly U+0000, so the BOM and NUL rules can be applied to the text.
+        text = str(data, "utf-8")
+    except UnicodeDecodeError:
+        return _decode_utf8_lenient_slowly(data)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    nul = text.find("\x00")
+    return text if nul < 0 else text[:nul]
+
+
+def _decode_utf8_lenient_slowly(data: bytes | bytearray | memoryview) -> str:
     raw = bytes(data)
     if raw.startswith(_UTF8_BOM):
         raw = raw[3:]

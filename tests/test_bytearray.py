@@ -347,6 +347,15 @@ class _Generic(DataInput):
         self.position += n
         return self.data[self.position - n : self.position]
 
+    def _peek_all(self) -> bytes:
+        return self.data[self.position :]
+
+
+def _utf_record(text: str, tail: bytes) -> bytes:
+    """A readUTF record (big-endian prefix) for ``text``, possibly cut short by a tail swap."""
+    body = text.encode("utf-8", "surrogatepass")[:0xFFFF]
+    return len(body).to_bytes(2, "big") + body + tail
+
 
 FIXED_READS = [
     "read_boolean",
@@ -358,14 +367,22 @@ FIXED_READS = [
     "read_unsigned_int",
     "read_float",
     "read_double",
+    "read_utf",
 ]
 
 
 class TestFixedSizeReadsInPlace:
-    """ByteArray reads numbers in place (no `_take` copy); it must match the generic path."""
+    """ByteArray reads numbers and UTF records in place (no `_take` copy); they must match the
+    generic IDataInput path exactly."""
 
     @pytest.mark.parametrize("name", FIXED_READS)
-    @given(raw=st.binary(max_size=12), position=st.integers(0, 16), endian=s.endians)
+    @given(
+        raw=st.one_of(
+            st.binary(max_size=12), st.builds(_utf_record, s.text, st.binary(max_size=3))
+        ),
+        position=st.integers(0, 16),
+        endian=s.endians,
+    )
     def test_same_value_or_same_eof_as_the_generic_read(
         self, name: str, raw: bytes, position: int, endian: str
     ) -> None:

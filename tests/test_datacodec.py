@@ -688,3 +688,24 @@ def test_read_utf_on_any_bytes_is_a_string_or_eof(raw: bytes, endian: str) -> No
         return
     length = struct.unpack(PREFIX[endian] + "H", raw[:2])[0]
     assert buffer.position == 2 + length
+
+
+@given(
+    raw=st.one_of(
+        st.binary(max_size=40),
+        st.builds(
+            lambda prefix, text, nul: prefix + text.encode() + nul,
+            st.sampled_from([b"", b"\xef\xbb\xbf", b"\xef\xbb\xbf\xef\xbb\xbf"]),
+            s.text,
+            st.sampled_from([b"", b"\x00", b"\x00tail", b"\x00\xff"]),
+        ),
+    )
+)
+def test_lenient_decoding_fast_path_equals_the_byte_rules(raw: bytes) -> None:
+    """The valid-UTF-8 fast path (rules applied to the text) gives exactly what the byte
+    rules (drop one BOM, cut at the first 00, lenient decode) give, for any bytes."""
+    from securesocket._datacodec import _decode_utf8_lenient_slowly
+
+    expected = _decode_utf8_lenient_slowly(raw)
+    for form in (raw, bytearray(raw), memoryview(raw)):
+        assert decode_utf8_lenient(form) == expected
