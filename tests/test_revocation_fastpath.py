@@ -87,3 +87,32 @@ def test_a_garbage_staple_is_judged_not_ignored() -> None:
     attempts = [a for c in fast.certificates for a in c.attempts]
     assert any(a.origin == "staple" for a in attempts)
     assert fast == _online(path, RevocationPolicy.HARD_FAIL, b"not ocsp")
+
+
+def test_the_reused_verdict_follows_the_policy() -> None:
+    """The per-certificate verdict reused across handshakes is keyed by the rules too."""
+    path = _path()
+    answers = [
+        evaluate_without_fetching(path, policy=policy, at=NOW)
+        for policy in ("soft-fail", "require", "soft-fail", "require")
+    ]
+    assert [a.accepted if a else None for a in answers] == [True, False, True, False]
+
+
+def test_supplied_evidence_is_never_answered_from_the_reused_verdict() -> None:
+    """Twin: once the no-evidence verdict is cached, a CRL listing the leaf still revokes it."""
+    root = CA(common_name="fast root", ocsp_url=None, crl_url=None)
+    inter = root.create_child_ca(common_name="fast inter", ocsp_url=None, crl_url=None)
+    leaf = inter.issue_cert("example.test", ocsp_url=None, crl_url=None)
+    path = (
+        x509.load_der_x509_certificate(leaf.der),
+        x509.load_der_x509_certificate(inter.cert_der),
+        x509.load_der_x509_certificate(root.cert_der),
+    )
+    clean = check_module.evaluate_offline(path, policy="hard-fail", at=NOW)
+    assert clean.accepted
+    inter.revoke(path[0], at=NOW - dt.timedelta(hours=1))
+    crl = inter.crl(at=NOW - dt.timedelta(minutes=30))
+    revoked = check_module.evaluate_offline(path, policy="hard-fail", at=NOW, crls=[crl])
+    assert not revoked.accepted
+    assert revoked.certificates[0].decision.value == "revoked"

@@ -343,6 +343,34 @@ def evaluate_offline(
 
 
 def _offline_one(ev: _Evidence, depth: int) -> CertificateRevocation:
+    if ev.staple or ev.ocsp or ev.ctx.crls:
+        return _offline_verdict(ev, depth)
+    # No evidence at all (the usual connect): the verdict is a function of the certificate,
+    # its depth and the rules only (every method result is then empty or a pure "not
+    # fetched"), so the frozen verdict is reused for the next handshake with the same server.
+    return _verdict_without_evidence(ev.path[depth], depth, ev.rules, ev)
+
+
+_NO_EVIDENCE_LIMIT = 256
+_NO_EVIDENCE_VERDICTS: dict[
+    tuple[x509.Certificate, int, RevocationRules], CertificateRevocation
+] = {}
+
+
+def _verdict_without_evidence(
+    cert: x509.Certificate, depth: int, rules: RevocationRules, ev: _Evidence
+) -> CertificateRevocation:
+    key = (cert, depth, rules)
+    found = _NO_EVIDENCE_VERDICTS.get(key)
+    if found is None:
+        found = _offline_verdict(ev, depth)
+        if len(_NO_EVIDENCE_VERDICTS) >= _NO_EVIDENCE_LIMIT:
+            _NO_EVIDENCE_VERDICTS.clear()  # bounded; a rebuild costs one evaluation each
+        _NO_EVIDENCE_VERDICTS[key] = found
+    return found
+
+
+def _offline_verdict(ev: _Evidence, depth: int) -> CertificateRevocation:
     results: list[MethodResult] = []
     if ev.rules.for_depth(depth).checks:
         for method in ev.rules.order:
