@@ -469,10 +469,15 @@ class EventDispatcher:
         Adding a listener already registered for this type and use_capture does nothing.
 
         Raises:
-            ArgumentError: ``listener`` is not callable.
+            ArgumentError: ``listener`` is not callable, ``type`` is not a str, or ``priority``
+                is not an integer (a float is truncated, as AS3's int coercion does).
         """
         if not callable(listener):
             raise ArgumentError(f"Error #2004: listener must be callable, not {listener!r}")
+        if not isinstance(type, str):
+            raise ArgumentError(f"Error #2007: Parameter type must be a str, not {type!r}")
+        if not isinstance(priority, int | float) or not math.isfinite(priority):
+            raise ArgumentError(f"Error #2004: priority must be an integer, not {priority!r}")
         key = (type, bool(use_capture))
         current = self._live(key)
         if any(reg.resolve() == listener for reg in current):

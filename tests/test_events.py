@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import math
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -138,10 +140,12 @@ class TestOrdering:
         """Higher priority runs first; equal priorities in the order added."""
         dispatcher = EventDispatcher()
         calls: list[str] = []
+
+        def recorder(name: str) -> Callable[[Event], None]:
+            return lambda _e: calls.append(name)
+
         for name, priority in [("a", 0), ("b", 5), ("c", 0), ("d", -3), ("e", 5)]:
-            dispatcher.add_event_listener(
-                "x", lambda _e, n=name: calls.append(n), priority=priority
-            )
+            dispatcher.add_event_listener("x", recorder(name), priority=priority)
         dispatcher.dispatch_event(Event("x"))
         assert calls == ["b", "e", "a", "c", "d"]
 
@@ -349,6 +353,41 @@ class TestDispatch:
         with pytest.raises(ArgumentError, match="Event"):
             dispatcher.dispatch_event("connect")  # type: ignore[arg-type]
         assert not dispatcher.has_event_listener("x")
+
+    @pytest.mark.parametrize(
+        ("type_", "priority", "message"),
+        [
+            (None, 0, "#2007: Parameter type"),
+            (5, 0, "#2007: Parameter type"),
+            ("x", "1", "priority must be an integer"),
+            ("x", None, "priority must be an integer"),
+            ("x", math.nan, "priority must be an integer"),
+            ("x", math.inf, "priority must be an integer"),
+        ],
+        ids=["none-type", "int-type", "str-priority", "none-priority", "nan", "inf"],
+    )
+    def test_bad_type_or_priority_is_argument_error_and_registers_nothing(
+        self, type_: Any, priority: Any, message: str
+    ) -> None:
+        """A listener registered under a non-str type or a non-integer priority would break
+        ordering later (or never run); it is refused at once, leaving nothing registered."""
+        dispatcher = EventDispatcher()
+        dispatcher.add_event_listener("x", lambda e: None, priority=3)
+        with pytest.raises(ArgumentError, match=message):
+            dispatcher.add_event_listener(type_, lambda e: None, priority=priority)
+        assert set(dispatcher._registrations) == {("x", False)}
+        assert len(dispatcher._registrations["x", False]) == 1
+
+    @pytest.mark.parametrize(("priority", "expected"), [(2.9, ["b", "a"]), (-(2**40), ["a", "b"])])
+    def test_numeric_priorities_are_accepted(self, priority: float, expected: list[str]) -> None:
+        """The twin: a float priority is truncated (2.9 runs as 2, above 1) and a large int is
+        ordered by its value."""
+        dispatcher = EventDispatcher()
+        order: list[str] = []
+        dispatcher.add_event_listener("x", lambda e: order.append("a"), priority=1)
+        dispatcher.add_event_listener("x", lambda e: order.append("b"), priority=priority)  # type: ignore[arg-type]
+        dispatcher.dispatch_event(Event("x"))
+        assert order == expected
 
     def test_weak_listener_goes_away_with_its_owner(self) -> None:
         """use_weak_reference: a collected bound method no longer runs or counts."""
