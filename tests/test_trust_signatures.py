@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from securesocket import CertificateStatus, ChainVerifier
@@ -58,3 +59,26 @@ def test_cache_is_bounded() -> None:
             cache.check(leaf, leaf.public_bytes(Encoding.DER), root.certificate, root_der) is None
         )
     assert len(cache) == 3
+
+
+def test_signed_bytes_are_sliced_exactly_from_the_der() -> None:
+    """`tbs_der` gives the bytes cryptography's ``tbs_certificate_bytes`` gives, for EC, RSA
+    and Ed25519 certificates; the twin: anything but a certificate's DER is a ValueError, and
+    the cache then falls back to cryptography (a bad signature is still refused)."""
+    from securesocket.testing._keys import KeyType
+    from securesocket.trust._der import tbs_der
+
+    for key_type in (KeyType.ECDSA_P256, KeyType.ECDSA_P384, KeyType.RSA_2048, KeyType.ED25519):
+        ca = CA(common_name=f"tbs {key_type.value}", key_type=key_type)
+        cert = ca.issue_cert("example.test", key_type=key_type).certificate
+        der = cert.public_bytes(Encoding.DER)
+        assert tbs_der(der) == cert.tbs_certificate_bytes
+        assert SignatureCache().check(cert, der, ca.certificate, b"issuer") is None
+        other = CA(common_name="tbs stranger").certificate
+        assert SignatureCache().check(cert, der, other, b"other") is not None
+    for junk in (b"", b"\x30", b"\x30\x85\x00\x00\x00\x00\x01", der[:40]):
+        with pytest.raises(ValueError):
+            tbs_der(junk)
+    # Unreadable DER given beside the certificate: cryptography's bytes are used instead.
+    assert SignatureCache().check(cert, b"\x30", ca.certificate, b"issuer") is None
+    assert SignatureCache().check(cert, b"\x30", other, b"other") is not None

@@ -11,7 +11,13 @@ from cryptography import x509
 from cryptography.utils import CryptographyDeprecationWarning
 
 
-__all__ = ["read_tlv", "serial_number", "signature_algorithm_der", "structure_error"]
+__all__ = [
+    "read_tlv",
+    "serial_number",
+    "signature_algorithm_der",
+    "structure_error",
+    "tbs_der",
+]
 
 _INTEGER = 0x02
 _EXPLICIT_VERSION = 0xA0
@@ -101,3 +107,13 @@ def signature_algorithm_der(cert: x509.Certificate) -> bytes:
         _, _, offset = read_tlv(tbs, offset)  # the serial after the version
     _, _, end = read_tlv(tbs, offset)
     return tbs[offset:end]
+
+
+def tbs_der(der: bytes) -> bytes:
+    """The tbsCertificate exactly as it is encoded in the certificate's DER: what the
+    signature covers. cryptography's ``tbs_certificate_bytes`` re-encodes the parsed value
+    (the same bytes, since its parser only takes DER) at several times the cost. Raises
+    ValueError when the structure cannot be read."""
+    _, body, _ = read_tlv(der, 0)
+    _, _, end = read_tlv(body, 0)
+    return body[:end]

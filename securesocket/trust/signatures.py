@@ -18,18 +18,23 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
 
+from ._der import tbs_der
+
 
 __all__ = ["SignatureCache", "shared_cache", "signature_error"]
 
 
-def signature_error(subject: x509.Certificate, issuer_key: object) -> str | None:
+def signature_error(
+    subject: x509.Certificate, issuer_key: object, subject_der: bytes | None = None
+) -> str | None:
     """Why `issuer_key` did not sign `subject`, or None when it did.
 
     Unlike ``verify_directly_issued_by`` this does not compare names byte for byte (RFC 5280
-    name chaining is checked separately, with normalisation), only the signature.
+    name chaining is checked separately, with normalisation), only the signature. With
+    `subject_der`, the signed bytes are sliced from it instead of re-encoded.
     """
     signature = subject.signature
-    data = subject.tbs_certificate_bytes
+    data = _signed_bytes(subject, subject_der)
     try:
         hash_algorithm = subject.signature_hash_algorithm
         params = subject.signature_algorithm_parameters
@@ -56,6 +61,15 @@ def signature_error(subject: x509.Certificate, issuer_key: object) -> str | None
     except (UnsupportedAlgorithm, ValueError, TypeError) as exc:
         return f"the signature cannot be checked ({exc})"
     return None
+
+
+def _signed_bytes(subject: x509.Certificate, subject_der: bytes | None) -> bytes:
+    if subject_der is not None:
+        try:
+            return tbs_der(subject_der)
+        except ValueError:
+            pass  # unreadable outer structure (reported as malformed): let cryptography say
+    return subject.tbs_certificate_bytes
 
 
 class SignatureCache:
@@ -86,7 +100,7 @@ class SignatureCache:
             issuer_key = issuer.public_key()
         except (ValueError, UnsupportedAlgorithm) as exc:
             return f"the issuer's public key cannot be loaded ({exc})"
-        error = signature_error(subject, issuer_key)
+        error = signature_error(subject, issuer_key, subject_der)
         if error is None:
             with self._lock:
                 self._proven[key] = None
