@@ -18,7 +18,13 @@ from typing import Any
 import pytest
 
 from securesocket import ArgumentError, ByteArray, RangeError, X509Certificate
-from securesocket._events import ErrorEvent, Event, IOErrorEvent, ProgressEvent
+from securesocket._events import (
+    ErrorEvent,
+    Event,
+    IOErrorEvent,
+    ProgressEvent,
+    SecurityErrorEvent,
+)
 from securesocket._secure_socket import SecureSocket
 from securesocket._socket import Socket
 from securesocket.exceptions import EOFError, IOError, SecurityError
@@ -302,6 +308,62 @@ class TestEventsFromARealSocket:
             assert (event.error_id, event.errorID) == (2031, 2031)
             assert str(event).startswith('[IOErrorEvent type="ioError"')
             assert str(event).endswith("errorID=2031]")
+
+        run(body)
+
+    def test_connected_is_true_inside_connect_and_false_inside_close(self) -> None:
+        """connected reads true in the connect handler and false in the close handler."""
+
+        async def body() -> None:
+            seen: list[tuple[str, bool]] = []
+            async with connected_socket() as (sock, peer, rec):
+                sock.add_event_listener("close", lambda e: seen.append((e.type, sock.connected)))
+                assert peer.writer is not None
+                peer.writer.close()
+                await rec.wait("close")
+            sock2 = Socket()
+            sock2.add_event_listener("connect", lambda e: seen.append((e.type, sock2.connected)))
+            peer2 = Peer()
+            server = await asyncio.start_server(peer2.handle, "127.0.0.1", 0)
+            try:
+                await sock2.connect("127.0.0.1", server.sockets[0].getsockname()[1])
+                sock2.close()
+                await asyncio.wait_for(peer2.finished.wait(), 10)
+            finally:
+                server.close()
+                await server.wait_closed()
+            assert seen == [("close", False), ("connect", True)]
+
+        run(body)
+
+    def test_timeout_is_a_security_error_event_with_2048(self) -> None:
+        """A TLS peer that never answers: after `timeout` a SecurityErrorEvent (not an
+        IOErrorEvent) with errorID 2048, printed as AS3 does; connected stays false."""
+
+        async def body() -> None:
+            release = asyncio.Event()
+
+            async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+                await release.wait()
+                writer.close()
+
+            server = await asyncio.start_server(silent, "127.0.0.1", 0)
+            try:
+                sock = SecureSocket()
+                sock.timeout = 250
+                rec = Recorder(sock)
+                with pytest.raises(SecurityError):
+                    await sock.connect("127.0.0.1", server.sockets[0].getsockname()[1])
+                event = await rec.wait("securityError")
+                assert type(event) is SecurityErrorEvent
+                assert not isinstance(event, IOErrorEvent)
+                assert (event.error_id, event.text[:12]) == (2048, "Error #2048:")
+                assert str(event).startswith('[SecurityErrorEvent type="securityError"')
+                assert not sock.connected
+            finally:
+                release.set()
+                server.close()
+                await server.wait_closed()
 
         run(body)
 
