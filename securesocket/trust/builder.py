@@ -81,11 +81,11 @@ def _key_id_order(child: CertInfo, issuer: CertInfo) -> int:
 
 
 def _issuers(child: CertInfo, anchors: CertificateIndex, pool: CertificateIndex) -> list[CertInfo]:
-    from_anchors = sorted(anchors.with_subject(child.issuer), key=lambda i: _key_id_order(child, i))
-    from_pool = sorted(
-        (i for i in pool.with_subject(child.issuer) if i not in anchors),
-        key=lambda i: _key_id_order(child, i),
-    )
+    from_anchors = list(anchors.with_subject(child.issuer))
+    from_pool = [i for i in pool.with_subject(child.issuer) if i not in anchors]
+    for group in (from_anchors, from_pool):
+        if len(group) > 1:  # (the usual single candidate needs no ordering)
+            group.sort(key=lambda i: _key_id_order(child, i))
     return from_anchors + from_pool
 
 
@@ -126,7 +126,8 @@ def build_paths(
             reason = "path building gave up (work limit)"
             yield Candidate(path, complete=False, reason=reason, code="path_too_long")
             return
-        if _identity(issuer) in {_identity(c) for c in path} or issuer.der in {c.der for c in path}:
+        identity = _identity(issuer)
+        if any(c.der == issuer.der or _identity(c) == identity for c in path):
             continue  # a loop: this issuer is already on the path
         extended[len(stack) - 1] = True
         new_path = (*path, issuer)

@@ -12,6 +12,7 @@ import threading
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import TypeVar
 
 from cryptography import x509
@@ -77,6 +78,8 @@ class CertInfo:
     weak_key: str | None = None
     weak_signature: str | None = None
     bad_serial: str | None = None
+    #: (notBefore, notAfter) as aware datetimes; cryptography builds new ones on every access.
+    validity: tuple[datetime, datetime] | None = None
 
     @property
     def self_issued(self) -> bool:
@@ -190,6 +193,13 @@ _LOCK = threading.Lock()
 _BY_ID: dict[int, CertInfo] = {}
 
 
+def _validity(cert: x509.Certificate) -> tuple[datetime, datetime] | None:
+    try:
+        return cert.not_valid_before_utc, cert.not_valid_after_utc
+    except ValueError:  # (read again, and reported, only if the certificate is on a path)
+        return None
+
+
 def cert_info(cert: x509.Certificate) -> CertInfo:
     """The parsed facts for `cert` (cached by exact DER; see the module docstring)."""
     known = _BY_ID.get(id(cert))
@@ -206,6 +216,7 @@ def cert_info(cert: x509.Certificate) -> CertInfo:
         weak_key=key_error(cert),
         weak_signature=signature_algorithm_error(cert),
         bad_serial=serial_error(cert),
+        validity=_validity(cert),
     )
     with _LOCK:
         raced = _CACHE.get(der)

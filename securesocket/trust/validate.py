@@ -59,11 +59,12 @@ def _who(info: CertInfo) -> str:
 
 def _validity(info: CertInfo, depth: int, at: datetime) -> list[Problem]:
     cert = info.cert
-    if at < cert.not_valid_before_utc:
-        when = cert.not_valid_before_utc.isoformat()
+    not_before, not_after = info.validity or (cert.not_valid_before_utc, cert.not_valid_after_utc)
+    if at < not_before:
+        when = not_before.isoformat()
         return [problem("not_yet_valid", f"{_who(info)} is not valid before {when}", depth)]
-    if at > cert.not_valid_after_utc:
-        when = cert.not_valid_after_utc.isoformat()
+    if at > not_after:
+        when = not_after.isoformat()
         return [problem("expired", f"{_who(info)} expired at {when}", depth)]
     return []
 
