@@ -125,7 +125,8 @@ def report(results: dict[str, tuple[float, float]], *, reps: int, calls: int) ->
     ]
     for name, (mine, other) in results.items():
         ratio = mine / other
-        target = "<= 1.00x: " + ("met" if ratio <= 1.0 else "**not met**")
+        # Judged on the unrounded ratio, shown when it misses (1.00x can be 1.004x).
+        target = "<= 1.00x: " + ("met" if ratio <= 1.0 else f"**not met** ({ratio:.3f}x)")
         lines.append(
             f"| {name} | {mine * 1e6:.0f} µs | {other * 1e6:.0f} µs | {ratio:.2f}x | {target} |"
         )
