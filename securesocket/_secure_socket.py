@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -119,12 +120,18 @@ class _TLSSession:
 
 @functools.lru_cache(maxsize=64)
 def shared_verifier(
-    trust: str, profile: str, anchors: tuple[bytes, ...], extra: tuple[bytes, ...]
+    trust: str,
+    profile: str,
+    anchors: tuple[bytes, ...],
+    extra: tuple[bytes, ...],
+    environment: tuple[str | None, str | None] = (None, None),
 ) -> ChainVerifier:
     """One `ChainVerifier` per trust configuration, shared by the sockets that use it.
 
     A verifier keeps per-certificate verdict caches, so sharing it means a new socket to a
     known server does not redo the work; it is thread-safe and holds no per-connection state.
+    ``environment`` (SSL_CERT_FILE, SSL_CERT_DIR) is part of the key for "platform" trust,
+    as it is for the trust layer's parsed roots: a changed environment gets its own roots.
     """
     return ChainVerifier(
         trust=trust,
@@ -132,6 +139,12 @@ def shared_verifier(
         anchors=[x509.load_der_x509_certificate(der) for der in anchors],
         extra=[x509.load_der_x509_certificate(der) for der in extra],
     )
+
+
+def _environment(trust: str) -> tuple[str | None, str | None]:
+    if trust != "platform":
+        return (None, None)
+    return os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
 
 
 def _revocation_failure(
@@ -298,7 +311,11 @@ class SecureSocket(Socket):
         if self._verifier is None:
             try:
                 self._verifier = shared_verifier(
-                    self._trust, self._profile, self._anchors, self._extra
+                    self._trust,
+                    self._profile,
+                    self._anchors,
+                    self._extra,
+                    _environment(self._trust),
                 )
             except Exception as error:  # e.g. an added anchor the verifier refuses
                 self._fail(attempt, IOError(socket_error_text(attempt.host, str(error)), 2031))

@@ -24,6 +24,7 @@ from securesocket.exceptions import (
     IOError,
     SecurityError,
 )
+from securesocket.testing.ca import CA
 from securesocket.testing.hostile import RenegotiatingServer, ThrowawayCA
 from securesocket.testing.tls_servers import OpenSSLServer, PythonTLSServer
 from tests.test_socket import Recorder, run
@@ -137,6 +138,32 @@ class TestOpenSSLPeer:
                 assert sock.server_certificate_status == "untrustedSigners"
 
             run(body)
+
+    def test_platform_roots_follow_ssl_cert_file(
+        self, pki: PKI, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Platform trust from SSL_CERT_FILE: the private root there is trusted; with the
+        variable pointing elsewhere the next socket refuses the same server (sockets share
+        a verifier per configuration, and the environment is part of it)."""
+        with_root = tmp_path / "with-root.pem"
+        pki.root.cert_pem.write_to_path(with_root)
+        without_root = tmp_path / "other-root.pem"
+        CA(common_name="some other root").cert_pem.write_to_path(without_root)
+        with OpenSSLServer(pki.leaf) as server:
+            port = server.port
+
+            async def connect_with(bundle: Any) -> str:
+                monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+                sock = SecureSocket(revocation="off")
+                Recorder(sock)
+                with contextlib.suppress(CertificateVerificationError):
+                    await sock.connect("localhost", port)
+                    sock.close()
+                return sock.server_certificate_status
+
+            assert run(lambda: connect_with(with_root)) == "trusted"
+            assert run(lambda: connect_with(without_root)) == "untrustedSigners"
+            assert run(lambda: connect_with(with_root)) == "trusted"
 
     def test_wrong_host_is_principal_mismatch(self) -> None:
         """A certificate for another name gives principalMismatch."""
