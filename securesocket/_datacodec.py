@@ -530,19 +530,25 @@ class DataOutput(_CodecState):
 
     def write_byte(self, value: int) -> None:
         """The low 8 bits of ``value``."""
-        self._put(bytes((_to_uint32(value) & 0xFF,)))
+        word = value & 0xFF if type(value) is int else _to_uint32(value) & 0xFF
+        self._put(bytes((word,)))
 
     def write_short(self, value: int) -> None:
         """The low 16 bits of ``value`` (65535 → ``FF FF``)."""
-        self._put(self._structs.u16.pack(_to_uint32(value) & 0xFFFF))
+        word = value & 0xFFFF if type(value) is int else _to_uint32(value) & 0xFFFF
+        self._put(self._structs.u16.pack(word))
 
     def write_int(self, value: int) -> None:
         """Four bytes; out-of-range values wrap modulo 2**32."""
-        self._put(self._structs.u32.pack(_to_uint32(value)))
+        # An exact int (the common case) wraps inline; anything else goes through ToUint32.
+        word = value & 0xFFFFFFFF if type(value) is int else _to_uint32(value)
+        self._put(self._structs.u32.pack(word))
 
     def write_unsigned_int(self, value: int) -> None:
         """Four bytes; out-of-range values wrap modulo 2**32."""
-        self._put(self._structs.u32.pack(_to_uint32(value)))
+        # An exact int (the common case) wraps inline; anything else goes through ToUint32.
+        word = value & 0xFFFFFFFF if type(value) is int else _to_uint32(value)
+        self._put(self._structs.u32.pack(word))
 
     def write_float(self, value: float) -> None:
         """An IEEE single; a value too large for one becomes +/-Infinity, as in AS3."""
