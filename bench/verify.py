@@ -27,7 +27,8 @@ from pathlib import Path
 import cryptography
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509.verification import DNSName, PolicyBuilder, Store
+from cryptography.x509 import DNSName
+from cryptography.x509.verification import PolicyBuilder, Store
 
 from securesocket import ChainVerifier, verify_chain
 from securesocket.testing.ca import CA
