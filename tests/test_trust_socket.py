@@ -102,8 +102,8 @@ def test_every_scenario_through_a_real_secure_socket(name: str, policy: str) -> 
         want += f": {first.message}"
     else:
         # A revocation refusal: the path itself was clean, the report says why.
-        assert not verification.problems
         assert verification.revocation is not None
+        assert {p.code for p in verification.problems} <= {"revocation"}
         want += f": {verification.revocation.summary}"
     assert events[0][1] == want + ")"
     if scenario.kind == "chain":
@@ -147,7 +147,9 @@ def test_io_error_text_is_the_summary_of_the_rejection(trusted: bool) -> None:
 
 
 @pytest.mark.xfail(
-    strict=True,
+    # Not strict: the socket engineer may fix this after this file's owner has left, and the
+    # fix must not turn the suite red; remove the marker then.
+    strict=False,
     reason="SecureSocket's Verification for a revocation refusal has no Problem (verify_chain "
     "adds code 'revocation' with the report's summary), so its summary() is the bare status; "
     "the fix belongs in _secure_socket.py (_revocation_done), owned by the socket engineer",
