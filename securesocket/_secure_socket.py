@@ -32,6 +32,7 @@ another's) and apply from the next `connect`.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import functools
 import os
@@ -468,14 +469,7 @@ class SecureSocket(Socket):
             return
         self._revocation_report = report
         status = CertificateStatus(report.status) if not report.accepted else verification.status
-        self._verification = Verification(
-            status,
-            verification.path,
-            verification.problems,
-            verification.rejected_paths,
-            report,
-            verification.user_constrained_policy_set,
-        )
+        self._verification = dataclasses.replace(verification, status=status, revocation=report)
         if not report.accepted:
             self._fail(
                 attempt,

@@ -176,6 +176,7 @@ class Socket(EventDispatcher, DataInput, DataOutput):
         self._reading_paused = False
         self._input = ByteQueue()
         self._output = bytearray()
+        self._bytes_flushed = 0  # this connection's flushed bytes (outputProgress bytesTotal)
         self._attempt: ConnectAttempt | None = None
         self._transport: asyncio.Transport | None = None
         self._task: asyncio.Task[None] | None = None
@@ -452,8 +453,13 @@ class Socket(EventDispatcher, DataInput, DataOutput):
 
     def _on_drained(self, attempt: ConnectAttempt) -> None:
         if attempt is self._attempt and self._connected:
+            # AS3: bytesTotal is what was written so far plus what is pending (none here).
             self.dispatch_event(
-                OutputProgressEvent(OutputProgressEvent.OUTPUT_PROGRESS, bytes_pending=0)
+                OutputProgressEvent(
+                    OutputProgressEvent.OUTPUT_PROGRESS,
+                    bytes_pending=0,
+                    bytes_total=self._bytes_flushed,
+                )
             )
 
     def _apply_no_delay(self) -> None:
@@ -469,6 +475,7 @@ class Socket(EventDispatcher, DataInput, DataOutput):
         """Clear per-connection state before a new attempt."""
         self._input.clear()
         self._output.clear()
+        self._bytes_flushed = 0
         self._readable = False
 
     def _transport_ready(self, attempt: ConnectAttempt, transport: asyncio.Transport) -> None:
@@ -511,6 +518,7 @@ class Socket(EventDispatcher, DataInput, DataOutput):
             return
         data = bytes(self._output)
         self._output.clear()
+        self._bytes_flushed += len(data)
         self._send_flushed(data)
         if self._transport is not None and self._transport.get_write_buffer_size() == 0:
             # Everything went straight to the kernel; asyncio will not call resume_writing.

@@ -130,12 +130,6 @@ class TestWritesReachThePeerOnlyOnFlush:
 
         run(body)
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="Socket sends outputProgress with bytesTotal=0; AS3 documents bytesTotal as "
-        "'the total number of bytes written so far, plus the number of pending bytes' [D] "
-        "(OutputProgressEvent reference). Fix belongs in _socket.py (not this owner's file).",
-    )
     def test_output_progress_bytes_total_counts_what_was_written(self) -> None:
         """bytesTotal = bytes written so far + bytes pending: at least what was flushed."""
 
