@@ -468,8 +468,19 @@ class SecureSocket(Socket):
         if attempt is not self._attempt:
             return
         self._revocation_report = report
-        status = CertificateStatus(report.status) if not report.accepted else verification.status
-        self._verification = dataclasses.replace(verification, status=status, revocation=report)
+        if report.accepted:
+            self._verification = dataclasses.replace(verification, revocation=report)
+        else:
+            # As `verify_chain` does: the report's status, with its summary as the one problem,
+            # so `summary()` and the ioError text say why.
+            refused = Problem("revocation", report.summary, CertificateStatus(report.status), 0)
+            self._verification = dataclasses.replace(
+                verification,
+                status=refused.status,
+                problems=(refused,),
+                revocation=report,
+            )
+        status = self._verification.status
         if not report.accepted:
             self._fail(
                 attempt,

@@ -146,14 +146,6 @@ def test_io_error_text_is_the_summary_of_the_rejection(trusted: bool) -> None:
     assert events == [("ioError", f"{want}{first.message})")]
 
 
-@pytest.mark.xfail(
-    # Not strict: the socket engineer may fix this after this file's owner has left, and the
-    # fix must not turn the suite red; remove the marker then.
-    strict=False,
-    reason="SecureSocket's Verification for a revocation refusal has no Problem (verify_chain "
-    "adds code 'revocation' with the report's summary), so its summary() is the bare status; "
-    "the fix belongs in _secure_socket.py (_revocation_done), owned by the socket engineer",
-)
 def test_socket_revocation_refusal_carries_the_same_problem_as_verify_chain() -> None:
     scenario = SCENARIOS["revoked-by-crl"]
     with scenario.start() as live:
