@@ -2,7 +2,8 @@
 
 - ``tls_client``: SecureSocket against stdlib ``ssl`` (handshakes, bulk receive);
 - ``verify``: ChainVerifier against cryptography's ServerVerifier;
-- ``revocation``: CRL parsing and lookup, stapled handshakes.
+- ``revocation``: CRL parsing and lookup, stapled handshakes;
+- ``codec``: IDataInput/IDataOutput and AMF per-call cost against ``struct``/``json`` (prints only).
 
 ``--quick`` makes short smoke runs; ``--write FILE`` updates each benchmark's generated section
 of FILE (BENCHMARKS.md). ``bench.audit_many`` takes minutes and runs on its own.
@@ -15,7 +16,8 @@ import importlib
 from pathlib import Path
 
 
-BENCHMARKS = ("tls_client", "verify", "revocation")
+BENCHMARKS = ("tls_client", "verify", "revocation", "codec")
+PRINT_ONLY = frozenset({"codec"})  # no generated section in BENCHMARKS.md
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
                 if name == "revocation"
                 else ["--quick"]
             )
-        if args.write:
+        if args.write and name not in PRINT_ONLY:
             forwarded += ["--write", str(args.write)]
         print(f"== bench.{name} {' '.join(forwarded)}", flush=True)
         status |= importlib.import_module(f"bench.{name}").main(forwarded)
