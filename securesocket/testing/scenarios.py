@@ -197,8 +197,8 @@ class Materials:
     def verify_chain_arguments(self, policy: str = "off") -> dict[str, object]:
         """Keyword arguments for ``securesocket.verify_chain`` that reproduce this scenario.
 
-        The staple is not among them (verify_chain has no staple argument): pass
-        `staple` to ``evaluate_offline`` for the staple scenarios.
+        The staple is not among them: pass ``staple=materials.staple`` too for the staple
+        scenarios (what a client that read the staple would see).
         """
         return {
             "leaf": self.leaf.certificate,
