@@ -17,6 +17,9 @@ only meaningful until the next call that changes the queue.
 
 from __future__ import annotations
 
+import struct
+from typing import Any
+
 
 __all__ = ["ByteQueue"]
 
@@ -79,6 +82,13 @@ class ByteQueue:
             data = bytes(whole[start : start + n])
         self._consume(n)
         return data
+
+    def unpack(self, fmt: struct.Struct) -> Any:
+        """Remove the first ``fmt.size`` bytes and return the value they encode (the caller
+        checked that they exist); read in place, no copy."""
+        value = fmt.unpack_from(self._buf, self._start)[0]
+        self._consume(fmt.size)
+        return value
 
     def view(self, n: int) -> memoryview:
         """A read-only look at the first ``n`` bytes (not consumed; see `consume`)."""

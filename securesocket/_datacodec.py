@@ -368,6 +368,11 @@ class DataInput(_CodecState):
     def _peek_all(self) -> bytes | memoryview:
         raise IllegalOperationError(f"{type(self).__name__} cannot look ahead (_peek_all)")
 
+    def _unpack(self, fmt: struct.Struct) -> Any:
+        """One fixed-size value (same rules as `_take`). A buffer that can unpack in place
+        overrides this: it is the hot path of every numeric read."""
+        return fmt.unpack(self._take(fmt.size))[0]
+
     def _peek(self, n: int) -> bytes | memoryview:
         """The first ``n`` readable bytes, not consumed (``n`` <= available). Optional hook:
         override it when `_peek_all` copies, so `read_utf` need not copy the whole buffer."""
@@ -393,32 +398,32 @@ class DataInput(_CodecState):
 
     def read_short(self) -> int:
         """Two bytes, signed."""
-        value: int = self._structs.i16.unpack(self._take(2))[0]
+        value: int = self._unpack(self._structs.i16)
         return value
 
     def read_unsigned_short(self) -> int:
         """Two bytes, 0..65535."""
-        value: int = self._structs.u16.unpack(self._take(2))[0]
+        value: int = self._unpack(self._structs.u16)
         return value
 
     def read_int(self) -> int:
         """Four bytes, signed."""
-        value: int = self._structs.i32.unpack(self._take(4))[0]
+        value: int = self._unpack(self._structs.i32)
         return value
 
     def read_unsigned_int(self) -> int:
         """Four bytes, 0..4294967295."""
-        value: int = self._structs.u32.unpack(self._take(4))[0]
+        value: int = self._unpack(self._structs.u32)
         return value
 
     def read_float(self) -> float:
         """An IEEE single widened to double (76.65 reads back as 76.6500015258789)."""
-        value: float = self._structs.f32.unpack(self._take(4))[0]
+        value: float = self._unpack(self._structs.f32)
         return value
 
     def read_double(self) -> float:
         """An IEEE double."""
-        value: float = self._structs.f64.unpack(self._take(8))[0]
+        value: float = self._unpack(self._structs.f64)
         return value
 
     def read_bytes(self, target: ByteArray | bytearray, offset: int = 0, length: int = 0) -> None:

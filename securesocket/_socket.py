@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import socket as _socket_module
+import struct
 import threading
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any, Final
@@ -531,7 +532,7 @@ class Socket(EventDispatcher, DataInput, DataOutput):
     def _available(self) -> int:
         return len(self._input)
 
-    def _take(self, n: int) -> bytes:
+    def _check_readable(self, n: int) -> None:
         if not self._readable:
             raise IOError(_INVALID_SOCKET, 2002)
         if n > len(self._input):
@@ -540,10 +541,20 @@ class Socket(EventDispatcher, DataInput, DataOutput):
                 f"{len(self._input)} available)",
                 2030,
             )
+
+    def _take(self, n: int) -> bytes:
+        self._check_readable(n)
         data = self._input.take(n)
         if self._reading_paused:
             self._relieve_read_pressure()
         return data
+
+    def _unpack(self, fmt: struct.Struct) -> Any:
+        self._check_readable(fmt.size)
+        value = self._input.unpack(fmt)  # in place: numeric reads copy nothing
+        if self._reading_paused:
+            self._relieve_read_pressure()
+        return value
 
     def _peek_all(self) -> memoryview:
         # A view, no copy: the queue never resizes in place, so a view cannot block it.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -80,3 +82,15 @@ def test_compaction_moves_overlapping_unread_bytes_in_place() -> None:
     queue.commit(10)
     assert queue.peek_all() == bytes(range(10, 100)) + b"ABCDEFGHIJ"
     assert len(queue._buf) == 100
+
+
+@given(st.lists(st.integers(-(2**31), 2**31 - 1), max_size=50), st.integers(0, 7))
+def test_unpack_reads_in_place_and_consumes_exactly_its_size(values: list[int], skip: int) -> None:
+    """Values unpacked in place equal those packed, in order, each consuming its own size."""
+    fmt = struct.Struct(">i")
+    queue = ByteQueue(4)
+    queue.append(bytes(skip))
+    queue.consume(skip)
+    queue.append(b"".join(fmt.pack(v) for v in values) + b"\x01\x02")
+    assert [queue.unpack(fmt) for _ in values] == values
+    assert queue.peek_all() == b"\x01\x02"
