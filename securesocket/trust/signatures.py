@@ -14,10 +14,9 @@ import threading
 from collections import OrderedDict
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
+from cryptography.exceptions import UnsupportedAlgorithm
 
+from .._signatures import signature_problem
 from ._der import tbs_der
 
 
@@ -33,34 +32,20 @@ def signature_error(
     name chaining is checked separately, with normalisation), only the signature. With
     `subject_der`, the signed bytes are sliced from it instead of re-encoded.
     """
-    signature = subject.signature
-    data = _signed_bytes(subject, subject_der)
     try:
         hash_algorithm = subject.signature_hash_algorithm
-        params = subject.signature_algorithm_parameters
-        if isinstance(issuer_key, rsa.RSAPublicKey):
-            if not isinstance(params, padding.PSS | padding.PKCS1v15) or hash_algorithm is None:
-                return "the signature algorithm does not match the issuer's RSA key"
-            issuer_key.verify(signature, data, params, hash_algorithm)
-        elif isinstance(issuer_key, ec.EllipticCurvePublicKey):
-            if not isinstance(params, ec.ECDSA):
-                return "the signature algorithm does not match the issuer's EC key"
-            issuer_key.verify(signature, data, params)
-        elif isinstance(issuer_key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
-            if hash_algorithm is not None:
-                return "the signature algorithm does not match the issuer's EdDSA key"
-            issuer_key.verify(signature, data)
-        elif isinstance(issuer_key, dsa.DSAPublicKey):
-            if not isinstance(hash_algorithm, hashes.HashAlgorithm):
-                return "the signature algorithm does not match the issuer's DSA key"
-            issuer_key.verify(signature, data, hash_algorithm)
-        else:
-            return f"unsupported issuer key type {type(issuer_key).__name__}"
-    except InvalidSignature:
-        return "the signature does not verify with the issuer's public key"
+        scheme = subject.signature_algorithm_parameters
     except (UnsupportedAlgorithm, ValueError, TypeError) as exc:
         return f"the signature cannot be checked ({exc})"
-    return None
+    return signature_problem(
+        issuer_key,
+        subject.signature,
+        _signed_bytes(subject, subject_der),
+        scheme,
+        hash_algorithm,
+        signer="issuer",
+        bad_signature="the signature does not verify with the issuer's public key",
+    )
 
 
 def _signed_bytes(subject: x509.Certificate, subject_der: bytes | None) -> bytes:
