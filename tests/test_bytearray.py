@@ -409,6 +409,17 @@ class TestFixedSizeReadsInPlace:
 
     @pytest.mark.parametrize("name", FIXED_READS)
     def test_as3_spelling_reaches_the_fast_path(self, name: str) -> None:
-        """The AS3 alias is the ByteArray override, not the inherited generic method."""
+        """The AS3 alias is the Python method, and it reads in place: it never copies a slice
+        through the generic `_take`."""
         as3 = {v: k for k, v in AS3_NAMES["DataInput"].items()}[name]
-        assert getattr(ByteArray, as3) is getattr(ByteArray, name) is ByteArray.__dict__[name]
+        assert getattr(ByteArray, as3) is getattr(ByteArray, name)
+        ba = ByteArray()
+        ba.write_bytes(ByteArray(bytes(range(8))))
+        ba.position = 0
+
+        def copying_take(n: int) -> bytearray:
+            raise AssertionError(f"{as3} copied {n} bytes through _take")
+
+        ba._take = copying_take  # type: ignore[method-assign]
+        getattr(ba, as3)()
+        assert ba.position > 0
