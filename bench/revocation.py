@@ -23,6 +23,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
+from bench._sections import write_section
 from securesocket.revocation import Outcome, RevocationRules
 from securesocket.revocation.crl import load_crl
 from securesocket.revocation.crl_check import CrlContext, check_crls
@@ -230,16 +231,6 @@ def report(crl: dict[str, float], hs: dict[str, float] | None, handshakes: int) 
     return "\n".join(lines)
 
 
-def write_section(path: Path, section: str) -> None:
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.revocation", description=__doc__)
     parser.add_argument("--entries", type=int, default=1_000_000)
@@ -252,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     section = report(crl, hs, args.handshakes)
     print(section)
     if args.write:
-        write_section(args.write, section)
+        write_section(args.write, section, BEGIN, END)
     return 0
 
 

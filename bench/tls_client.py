@@ -41,6 +41,7 @@ import cryptography
 import OpenSSL
 from OpenSSL import SSL
 
+from bench._sections import write_section
 from securesocket._bytearray import ByteArray
 from securesocket._bytequeue import ByteQueue
 from securesocket._context import client_context
@@ -320,18 +321,6 @@ def report(results: dict[str, Samples], *, reps: int, handshakes: int, bulk_mib:
     return "\n".join(lines)
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace the generated section of ``path`` (or append it), leaving the rest alone."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
-        text = head + section + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.tls_client", description=__doc__.split("\n")[0]
@@ -345,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     section = report(results, reps=reps, handshakes=handshakes, bulk_mib=bulk_mib)
     print(section)
     if args.write:
-        write_section(args.write, section)
+        write_section(args.write, section, BEGIN, END)
     return 0
 
 

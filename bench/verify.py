@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import DNSName
 from cryptography.x509.verification import PolicyBuilder, Store
 
+from bench._sections import write_section
 from securesocket import ChainVerifier, verify_chain
 from securesocket.testing.ca import CA
 from securesocket.trust.signatures import SignatureCache
@@ -135,17 +136,6 @@ def report(results: dict[str, tuple[float, float]], *, reps: int, calls: int) ->
     return "\n".join(lines)
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace this benchmark's generated section of ``path`` (or append it)."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        text = head + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.verify", description=__doc__.split("\n")[0]
@@ -158,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     section = report(results, reps=reps, calls=calls)
     print(section)
     if args.write:
-        write_section(args.write, section)
+        write_section(args.write, section, BEGIN, END)
     return 0
 
 
